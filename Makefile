@@ -1,0 +1,31 @@
+# The two commands that matter: `make site` builds the portal, `make test` runs the tests.
+# Both create the virtual environment first when it is missing or out of date.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: site test check serve translations bench clean
+
+site: $(STAMP)
+	$(BIN)/python build.py build
+
+check: $(STAMP)
+	$(BIN)/python build.py check
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F portal/locales/babel.cfg -o portal/locales/messages.pot --no-location --sort-output --omit-header portal templates
+	$(BIN)/pybabel update -i portal/locales/messages.pot -d portal/locales --no-fuzzy-matching --ignore-obsolete --omit-header
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf site .cache .pytest_cache

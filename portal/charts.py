@@ -1,0 +1,208 @@
+"""Charts: Vega-Lite specs made with Altair from an indicator's declaration, and their static SVG."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import altair as alt
+import vl_convert as vlc
+
+from .data import Dataset
+from .i18n import Formatter
+from .indicators import category_title, field_title, format_value, scope_rows
+
+# Two layouts, so phones get legible text instead of a shrunken desktop chart.
+SIZES = {"narrow": 190, "wide": 560}
+WIDE_MEDIA = "(min-width: 45em)"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', Arial, sans-serif"
+# Colours checked at 3:1 or more against the white chart background.
+COLOURS = ["#1d5a9e", "#b4540a", "#2f7d4f", "#6b4fa0"]
+TRACK_FILL = "#eef2f7"
+TRACK_STROKE = "#5b6b7f"
+TARGET_COLOUR = "#a4262c"
+TEXT_COLOUR = "#1b2430"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One indicator chart in one language: specs and SVGs for both layouts."""
+
+    slug: str
+    lang: str
+    title: str
+    specs: dict  # size -> Vega-Lite spec (dict)
+    svgs: dict  # size -> SVG text
+
+    def dest_path(self, size: str, ext: str) -> str:
+        """Where the file of this chart goes, relative to the site root."""
+        return f"charts/{self.slug}.{self.lang}.{size}.{ext}"
+
+
+def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _) -> dict:
+    """Build the Vega-Lite specs (one per layout) of an indicator's chart for one language."""
+    chart = dataset.indicator["chart"]
+    maker = {"bar": _bar, "grouped": _grouped, "progress": _progress}[chart["type"]]
+    specs = {}
+    for size, width in SIZES.items():
+        spec = maker(dataset, chart, province_code, fmt, _, width).to_dict()
+        spec["usermeta"] = {"embedOptions": {
+            "actions": False, "renderer": "svg", "formatLocale": fmt.d3_format_locale(),
+        }}
+        specs[size] = spec
+    return specs
+
+
+def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
+    """Make the specs of one chart and render each to SVG with vl-convert."""
+    specs = make_chart_specs(dataset, province_code, fmt, _)
+    locale = fmt.d3_format_locale()
+    svgs = {size: vlc.vegalite_to_svg(spec, format_locale=locale) for size, spec in specs.items()}
+    return Chart(
+        slug=dataset.indicator["slug"], lang=fmt.lang.code,
+        title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
+    )
+
+
+def spec_json(spec: dict) -> str:
+    """Serialise a spec the same way every time."""
+    return json.dumps(spec, ensure_ascii=False, sort_keys=True, indent=1)
+
+
+def _value_format(dataset: Dataset, name: str) -> str:
+    return ".2~%" if dataset.field(name).is_percent else ",.0f"
+
+
+def _scaled(dataset: Dataset, name: str, value):
+    return value / 100 if value is not None and dataset.field(name).is_percent else value
+
+
+def _base(values: list[dict], width: int, height: int, fmt: Formatter) -> alt.Chart:
+    return alt.Chart(alt.Data(values=values)).properties(width=width, height=height)
+
+
+def _configure(chart, fmt: Formatter, width: int):
+    small = width < 400
+    return chart.configure(
+        font=FONT, background="#ffffff", padding=8,
+    ).configure_axis(
+        labelFontSize=12 if small else 13, titleFontSize=12 if small else 13, labelColor=TEXT_COLOUR,
+        titleColor=TEXT_COLOUR, gridColor="#d5dbe3", domainColor=TRACK_STROKE, tickColor=TRACK_STROKE,
+        labelLimit=140 if small else 260,
+    ).configure_legend(
+        labelFontSize=12 if small else 13, titleFontSize=12, orient="bottom", direction="vertical",
+        labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR, labelLimit=0,
+    ).configure_view(stroke=None)
+
+
+def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    lang = fmt.lang.code
+    x, y, target = chart["x"], chart["y"], chart.get("target")
+    over_time = x == dataset.time_field
+    rows = scope_rows(dataset, province_code, latest_only=not over_time)
+    values = [{
+        "label": fmt.period(r[x]) if over_time else category_title(dataset, x, r[x], lang),
+        "value": _scaled(dataset, y, r[y]),
+        "text": format_value(dataset, y, r[y], fmt),
+    } for r in rows]
+    order = [v["label"] for v in values]
+    value_title = field_title(dataset, y, lang)
+    fmt_code = _value_format(dataset, y)
+    tooltip = [alt.Tooltip("label:N", title=field_title(dataset, x, lang)),
+               alt.Tooltip("text:N", title=value_title)]
+    bar_size = 26 if width < 400 else 32
+    height = max(60, len(values) * (bar_size + 18))
+    base = _base(values, width, height, fmt)
+    # Horizontal bars keep long category names readable on a phone.
+    label_axis = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=120 if width < 400 else 240))
+    bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
+        y=label_axis,
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt_code, tickCount=5),
+                scale=alt.Scale(domain=[0, 1]) if dataset.field(y).is_percent else alt.Undefined),
+        tooltip=tooltip,
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+        y=alt.Y("label:N", sort=order), x="value:Q", text="text:N")
+    layers = [bars, labels]
+    target_rows = [r for r in rows if target and r.get(target) is not None]
+    if target_rows:
+        goal = target_rows[0][target]
+        rule_data = alt.Data(values=[{"value": _scaled(dataset, target, goal),
+                                      "text": _("Target {value}").format(value=fmt.percent(goal))}])
+        rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x="value:Q")
+        rule_label = alt.Chart(rule_data).mark_text(
+            color=TARGET_COLOUR, align="left", baseline="bottom", dx=4, dy=-2, fontSize=12, fontWeight="bold", y=0,
+        ).encode(x="value:Q", text="text:N")
+        layers += [rule, rule_label]
+    return _configure(alt.layer(*layers), fmt, width)
+
+
+def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    lang = fmt.lang.code
+    time = dataset.time_field
+    rows = scope_rows(dataset, province_code, latest_only=False)
+    periods = sorted({r[time] for r in rows})
+    values = []
+    for r in rows:
+        for m in chart["measures"]:
+            values.append({
+                "measure": field_title(dataset, m, lang), "period": fmt.period(r[time]),
+                "value": r[m], "text": fmt.number(r[m]),
+            })
+    order = [field_title(dataset, m, lang) for m in chart["measures"]]
+    bar_size = 24 if width < 400 else 30
+    height = max(80, len(values) * (bar_size + 14))
+    base = _base(values, width, height, fmt)
+    # Measures are named on the axis itself, so colour is never the only key.
+    encoding = dict(
+        y=alt.Y("measure:N", sort=order, title=None),
+        x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=4)),
+        tooltip=[alt.Tooltip("period:N", title=_("Date")), alt.Tooltip("measure:N", title=_("Figure")),
+                 alt.Tooltip("text:N", title=_("Value"))],
+    )
+    if len(periods) > 1:
+        encoding["yOffset"] = alt.YOffset("period:N")
+        encoding["color"] = alt.Color("period:N", title=_("Date"), scale=alt.Scale(range=COLOURS))
+        bars = base.mark_bar(size=bar_size / len(periods)).encode(**encoding)
+    else:
+        encoding["color"] = alt.Color("measure:N", sort=order, legend=None, scale=alt.Scale(range=COLOURS))
+        bars = base.mark_bar(size=bar_size).encode(**encoding)
+    labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+        y=alt.Y("measure:N", sort=order), x="value:Q", text="text:N",
+        **({"yOffset": alt.YOffset("period:N")} if len(periods) > 1 else {}))
+    return _configure(alt.layer(bars, labels), fmt, width)
+
+
+def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    lang = fmt.lang.code
+    total, parts, category = chart["total"], chart["parts"], chart.get("category")
+    rows = scope_rows(dataset, province_code, latest_only=True)
+    tracks, segments = [], []
+    for r in rows:
+        label = category_title(dataset, category, r[category], lang) if category else dataset.titles.get(lang, "")
+        tracks.append({"label": label, "total": r[total],
+                       "text": _("{part} of {total}").format(part=fmt.number(r[parts[0]]), total=fmt.number(r[total]))})
+        for index, p in enumerate(parts):
+            segments.append({"label": label, "part": field_title(dataset, p, lang), "order": index,
+                             "value": r[p], "text": fmt.number(r[p])})
+    order = [t["label"] for t in tracks]
+    part_titles = [field_title(dataset, p, lang) for p in parts]
+    bar_size = 26 if width < 400 else 32
+    height = max(60, len(tracks) * (bar_size + 22))
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=120 if width < 400 else 240))
+    track = alt.Chart(alt.Data(values=tracks)).mark_bar(
+        size=bar_size, fill=TRACK_FILL, stroke=TRACK_STROKE, strokeWidth=1).encode(
+        y=y, x=alt.X("total:Q", title=field_title(dataset, total, lang), axis=alt.Axis(format=",.0f", tickCount=5)),
+        tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("text:N", title=_("Value"))])
+    bars = alt.Chart(alt.Data(values=segments)).mark_bar(size=bar_size - 8).encode(
+        y=y, x=alt.X("value:Q", stack="zero"),
+        color=alt.Color("part:N", sort=part_titles, title=None, scale=alt.Scale(domain=part_titles, range=COLOURS),
+                        legend=alt.Legend(orient="bottom") if len(parts) > 1 else None),
+        order=alt.Order("order:Q"),
+        tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("part:N", title=_("Part")),
+                 alt.Tooltip("text:N", title=_("Value"))])
+    labels = alt.Chart(alt.Data(values=tracks)).mark_text(
+        align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+        y=y, x="total:Q", text="text:N")
+    chart_ = alt.layer(track, bars, labels).properties(width=width, height=height)
+    return _configure(chart_, fmt, width)

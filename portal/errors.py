@@ -1,0 +1,81 @@
+"""User-facing problems: one exception type, with the wording of every location in one place."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One mistake in one input file, located as precisely as the file format allows."""
+
+    path: str
+    line: int | None = None
+    column: str | int | None = None
+    message: str = ""
+    severity: str = "error"
+
+    def location(self) -> str:
+        """Return `path:line:column` with the parts that are known."""
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column not in (None, ""):
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+    def format(self) -> str:
+        """Return the one-line form printed to the terminal."""
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{self.location()}: {prefix}{self.message}"
+
+    def annotation(self) -> str:
+        """Return the GitHub Actions workflow command for this problem."""
+        kind = "warning" if self.severity == "warning" else "error"
+        fields = [f"file={self.path}"]
+        if self.line is not None:
+            fields.append(f"line={self.line}")
+        text = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        col = f" (column {self.column})" if self.column not in (None, "") else ""
+        return f"::{kind} {','.join(fields)}::{text}{col}"
+
+
+def relative(path: Path, root: Path) -> str:
+    """Return `path` relative to the project root, with forward slashes, for messages."""
+    try:
+        return Path(os.path.relpath(path, root)).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+class BuildError(click.ClickException):
+    """Raised with every problem found in the inputs; printed one line each, exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=_sort_key)
+        super().__init__("\n".join(p.format() for p in self.problems))
+
+    @classmethod
+    def single(cls, path: str, message: str, line: int | None = None, column=None) -> "BuildError":
+        """Build the error for one problem."""
+        return cls([Problem(path, line, column, message)])
+
+    def show(self, file=None) -> None:
+        """Print every problem, as annotations too when running under GitHub Actions."""
+        for problem in self.problems:
+            click.echo(problem.format(), err=True, file=file)
+        if os.environ.get("GITHUB_ACTIONS") == "true":
+            for problem in self.problems:
+                click.echo(problem.annotation(), file=file)
+        errors = sum(p.severity == "error" for p in self.problems)
+        click.echo(f"{errors} error(s); nothing was written.", err=True, file=file)
+
+
+def _sort_key(p: Problem):
+    return (p.path, p.line or 0, str(p.column or ""), p.message)

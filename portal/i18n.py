@@ -1,0 +1,120 @@
+"""Translations and number and date formats for each published language, all through Babel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gettext
+import io
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from babel.dates import format_date, get_month_names
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
+from babel.support import Translations
+
+from .config import Language
+from .errors import BuildError, Problem, relative
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+
+
+def load_translations(lang: Language, root: Path | None = None) -> gettext.NullTranslations:
+    """Read the language's .po catalogue and compile it in memory (no .mo file is kept)."""
+    path = LOCALES_DIR / lang.code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not path.exists():
+        return gettext.NullTranslations()
+    try:
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=lang.locale, abort_invalid=True)
+    except Exception as exc:  # Babel reports syntax errors with several exception types
+        shown = relative(path, root) if root else path.as_posix()
+        raise BuildError([Problem(shown, getattr(exc, "lineno", None), None, f"translation catalogue: {exc}")])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+@dataclass(frozen=True)
+class Formatter:
+    """Formats numbers, percentages and dates the way readers of one language expect."""
+
+    lang: Language
+
+    def number(self, value, decimals: int = 2) -> str:
+        """Format a count or a measure, with the language's separators and digits."""
+        if value is None:
+            return "–"
+        pattern = "#,##0" if float(value).is_integer() else "#,##0." + "#" * decimals
+        return format_decimal(value, format=pattern, locale=self.lang.locale,
+                              numbering_system=self.lang.numbering_system)
+
+    def percent(self, value_pct) -> str:
+        """Format a percentage given on the 0–100 scale (45.03 → "45,03 %" in Vietnamese)."""
+        if value_pct is None:
+            return "–"
+        return format_percent(round(value_pct, 4) / 100, format=self.lang.percent_format,
+                              locale=self.lang.locale, numbering_system=self.lang.numbering_system)
+
+    def points(self, value) -> str:
+        """Format a difference in percentage points, always with its sign."""
+        text = self.number(abs(value))
+        return ("+" if value >= 0 else "−") + text
+
+    def date(self, value) -> str:
+        """Format a date in the language's short form (31/12/2023 in Vietnamese)."""
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        text = format_date(value, self.lang.date_format, locale=self.lang.locale)
+        return _digits(text, self.lang)
+
+    def period(self, value) -> str:
+        """Format a date or a year as a label."""
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            return self.number(int(value)).replace(self.group_symbol, "")
+        return self.date(value)
+
+    @cached_property
+    def group_symbol(self) -> str:
+        """The thousands separator."""
+        return get_group_symbol(self.lang.locale, numbering_system=self.lang.numbering_system)
+
+    def d3_format_locale(self) -> dict:
+        """A d3-format locale, so Vega charts write numbers as the pages do."""
+        sample = self.percent(50)
+        return _drop_none({
+            "decimal": get_decimal_symbol(self.lang.locale, numbering_system=self.lang.numbering_system),
+            "thousands": self.group_symbol,
+            "grouping": [3],
+            "currency": ["", "\u00a0₫"],
+            "percent": re.sub(r"^[\d\u0660-\u0669\u06f0-\u06f9]+", "", sample.strip("\u200e\u200f\u061c")),
+            "minus": "−",
+            "numerals": _numerals(self.lang),
+        })
+
+    def month_names(self) -> list[str]:
+        """Full month names, January first."""
+        names = get_month_names("wide", locale=self.lang.locale)
+        return [names[i] for i in range(1, 13)]
+
+
+def _numerals(lang: Language) -> list[str] | None:
+    if lang.numbering_system == "latn":
+        return None
+    return [format_decimal(i, locale=lang.locale, numbering_system=lang.numbering_system) for i in range(10)]
+
+
+def _digits(text: str, lang: Language) -> str:
+    numerals = _numerals(lang)
+    if not numerals:
+        return re.sub(r"[\u0660-\u0669]", lambda m: str(ord(m.group()) - 0x0660), text)
+    return re.sub(r"\d", lambda m: numerals[int(m.group())], text)
+
+
+def _drop_none(mapping: dict) -> dict:
+    return {k: v for k, v in mapping.items() if v is not None}
