@@ -20,41 +20,34 @@ def _progress(items, label):
 
 
 @click.group()
-def cli():
+@click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=ROOT,
+              show_default="this folder", help="Project folder holding site.toml, data/, content/ and templates/.")
+@click.pass_context
+def cli(ctx: click.Context, project: Path):
     """Build the Project 06 transparency portal of Nghệ An from content/, data/ and templates/."""
+    ctx.obj = project.resolve()
 
 
 @cli.command()
-@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=ROOT / "site",
-              show_default="site/", help="Folder to write the site into (replaced as a whole).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              show_default="site/ in the project", help="Folder to write the site into (replaced as a whole).")
 @click.option("--base-url", default=None, help="Public address of the site, such as https://example.org/p06/.")
-def build(output: Path, base_url: str | None):
+@click.pass_obj
+def build(project: Path, output: Path | None, base_url: str | None):
     """Check every input, then build the site; on any error nothing is written."""
-    summary = build_site(ROOT, output, base_url=base_url, progress=_progress)
+    output = output or project / "site"
+    summary = build_site(project, output, base_url=base_url, progress=_progress)
     click.echo(summary.line(output))
 
 
 @cli.command()
-def check():
+@click.pass_obj
+def check(project: Path):
     """Check config, data and content without writing anything (exit 1 on errors)."""
-    inputs = load_inputs(ROOT)
+    inputs = load_inputs(project)
     click.echo(f"OK: {len(inputs.datasets)} datasets, {len(inputs.news)} announcements, "
                f"{len(inputs.config.languages)} languages.")
 
 
-def main():
-    try:
-        cli.main(standalone_mode=False)
-    except BuildError as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    cli()

@@ -1,0 +1,168 @@
+"""The shipped portal, built once and read back by parsing its HTML."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import parse
+
+LANGS = {"vi": "", "en": "en/", "ar": "ar/"}
+# The real figures of the shipped data (see data/), as each language writes them.
+FIGURES = {
+    "vi": ["2.852.992", "1.899.673", "2.389.718", "45,03\u00a0%", "23", "25"],
+    "en": ["2,852,992", "1,899,673", "2,389,718", "45.03%", "23", "25"],
+    "ar": ["2,852,992", "1,899,673", "2,389,718", "45.03%", "23", "25"],
+}
+INDICATORS = ["id-cards", "eid-accounts", "online-dossiers", "tasks", "public-services"]
+
+
+def html_files(site: Path):
+    return sorted(site.rglob("*.html"))
+
+
+def text_of(site: Path, path: str) -> str:
+    return parse(site / path).get_text(" ")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_home_shows_key_figures_in_the_language_format(shipped_site, lang):
+    page = parse(shipped_site / f"{LANGS[lang]}index.html")
+    figures = [p.get_text() for p in page.select(".card .card-figure")]
+    assert figures == [FIGURES[lang][0], FIGURES[lang][1], FIGURES[lang][3], "23", "25"]
+    details = " ".join(p.get_text() for p in page.select(".card .card-detail"))
+    assert FIGURES[lang][2] in details  # e-ID applications collected, as the whole
+    assert len(page.select("h1")) == 1
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_html_lang_and_direction(shipped_site, lang):
+    for path in (shipped_site / LANGS[lang]).glob("**/*.html") if lang != "vi" else [shipped_site / "index.html"]:
+        root = parse(path).html
+        assert root["lang"] == lang
+        assert root["dir"] == ("rtl" if lang == "ar" else "ltr")
+
+
+def test_online_rate_summary_states_the_margin_over_target(shipped_site):
+    text = text_of(shipped_site, "en/indicators/online-dossiers.html")
+    assert "45.03%, 5.03 percentage points above the target of 40%" in text
+    table = parse(shipped_site / "en/indicators/online-dossiers.html").select_one("table.data-table")
+    cells = [td.get_text() for td in table.select("tbody td")]
+    for value in ["45.03%", "57.12%", "27.96%", "74.4%", "40%"]:
+        assert value in cells
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("slug", INDICATORS)
+def test_every_chart_has_svg_name_summary_table_and_downloads(shipped_site, lang, slug):
+    page_path = shipped_site / f"{LANGS[lang]}indicators/{slug}.html"
+    page = parse(page_path)
+    figure = page.select_one(f"figure#chart-{slug}")
+    assert figure is not None
+    label = figure.find(id=figure["aria-labelledby"])
+    assert label.get_text(strip=True)
+    img = figure.select_one("picture img")
+    assert img["alt"].strip()
+    sources = [img["src"]] + [s["srcset"] for s in figure.select("picture source")]
+    for src in sources:
+        svg = (page_path.parent / src).resolve()
+        assert svg.suffix == ".svg" and svg.read_text().lstrip().startswith("<svg")
+    assert figure.select(".chart-summary p")
+    assert figure.select_one("table.data-table tbody tr")
+    downloads = {a["href"].rsplit(".", 1)[-1] for a in figure.select(".chart-links a")}
+    assert {"csv", "json"} <= downloads
+    spec = json.loads((page_path.parent / figure.select_one(".chart-frame")["data-spec-wide"]).read_text())
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def test_charts_speak_the_page_language(shipped_site):
+    vi = (shipped_site / "charts/id-cards.vi.wide.svg").read_text()
+    en = (shipped_site / "charts/id-cards.en.wide.svg").read_text()
+    assert "2.852.992" in vi and "2,852,992" in en
+    assert "45,03\u00a0%" in (shipped_site / "charts/online-dossiers.vi.wide.svg").read_text()
+
+
+def test_every_internal_link_and_asset_resolves(shipped_site):
+    for path in html_files(shipped_site):
+        page = parse(path)
+        for element in page.find_all(["a", "link", "script", "img", "source"]):
+            for attribute in ("href", "src", "srcset", "data-vega"):
+                target = element.get(attribute)
+                if not target or urlsplit(target).scheme or target.startswith("#"):
+                    continue
+                file_part = urlsplit(target).path
+                resolved = (path.parent / file_part).resolve()
+                if file_part.endswith("/") or file_part == "":
+                    resolved = resolved / "index.html"
+                assert resolved.is_file(), f"{path.relative_to(shipped_site)}: broken {attribute}={target}"
+                fragment = urlsplit(target).fragment
+                if fragment and resolved.suffix == ".html":
+                    assert parse(resolved).find(id=fragment), f"{path}: missing anchor {target}"
+
+
+def test_no_element_loads_anything_from_another_host(shipped_site):
+    licence = "https://creativecommons.org/licenses/by/4.0/"
+    for path in html_files(shipped_site):
+        page = parse(path)
+        for element in page.find_all(True):
+            for attribute in ("src", "srcset", "href", "data-vega", "data-spec-wide", "data-spec-narrow", "action"):
+                value = element.get(attribute)
+                if value and (urlsplit(value).scheme or value.startswith("//")):
+                    # The only outside address is the licence, as a plain link to read, never loaded.
+                    assert element.name == "a" and value == licence, f"{path}: {element.name} {attribute}={value}"
+        assert not page.select("style, [style]"), f"{path}: inline style"
+        assert all(s.get("src") for s in page.select("script")), f"{path}: inline script"
+    for svg in shipped_site.glob("charts/*.svg"):
+        assert "http://" not in svg.read_text().replace("http://www.w3.org/", "")
+
+
+def test_language_switcher_links_every_version(shipped_site):
+    page = parse(shipped_site / "en/indicators/tasks.html")
+    links = {a["hreflang"]: a["href"] for a in page.select("nav.languages a")}
+    assert links == {"vi": "../../indicators/tasks.html", "en": "tasks.html", "ar": "../../ar/indicators/tasks.html"}
+    alternates = {link["hreflang"] for link in page.select('link[rel="alternate"]')}
+    assert alternates == {"vi", "en", "ar"}
+
+
+def test_downloads_hold_the_real_figures(shipped_site):
+    csv_text = (shipped_site / "data/id_cards.csv").read_text(encoding="utf-8")
+    assert csv_text.splitlines() == ["date,unit_code,cards_issued,eligible_coverage_pct", "2023-12-31,40,2852992,100"]
+    document = json.loads((shipped_site / "data/eid_accounts.json").read_text(encoding="utf-8"))
+    assert document["data"] == [{"date": "2023-12-31", "unit_code": "40", "applications_collected": 2389718,
+                                 "accounts_activated": 1899673}]
+    assert json.loads((shipped_site / "data/datapackage.json").read_text())["resources"]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalogue_lists_every_dataset_with_columns_and_downloads(shipped_site, lang):
+    page = parse(shipped_site / f"{LANGS[lang]}data/index.html")
+    sections = page.select("section.dataset")
+    assert [s["id"] for s in sections] == [
+        "dataset-id_cards", "dataset-eid_accounts", "dataset-online_dossiers", "dataset-tasks",
+        "dataset-public_services", "dataset-units"]
+    for section in sections:
+        assert section.select("table.columns tbody tr")
+        assert {a.get_text() for a in section.select(".facts a")} >= {"CSV", "JSON"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_announcement_is_listed_and_published(shipped_site, lang):
+    listing = parse(shipped_site / f"{LANGS[lang]}news/index.html")
+    links = [a["href"] for a in listing.select(".news-item h2 a")]
+    assert links == ["so-ket-hai-nam-de-an-06.html"]
+    article = parse(shipped_site / f"{LANGS[lang]}news/so-ket-hai-nam-de-an-06.html")
+    assert len(article.select("h1")) == 1
+    body = article.select_one(".prose").get_text(" ")
+    for figure in FIGURES[lang][:4]:
+        assert figure.replace("\u00a0", " ") in body.replace("\u00a0", " ")
+
+
+def test_units_table_lists_the_21_districts(shipped_site):
+    page = parse(shipped_site / "en/data/index.html")
+    rows = page.select("#dataset-units table.data-table tbody tr")
+    codes = [row.select("td")[0].get_text() for row in rows]
+    assert codes == ["40"] + [str(code) for code in range(412, 433)]
