@@ -146,7 +146,11 @@ def read_table(path: Path, descriptor: dict, shown: str, problems: list[Problem]
     text = unicodedata.normalize("NFC", text)
     fields = descriptor["schema"]["fields"]
     names = [f["name"] for f in fields]
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        problems.append(Problem(shown, None, None, f"not a readable CSV file: {exc}"))
+        return []
     if not rows:
         problems.append(Problem(shown, 1, None, f"the file is empty; expected the header {','.join(names)}"))
         return []

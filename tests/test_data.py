@@ -1,0 +1,128 @@
+"""data/: CSV files checked against datapackage.json, every problem located and reported at once."""
+
+import string
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import write_project
+from portal.data import convert_cell, load_datasets
+from portal.errors import BuildError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def problems_for(tmp_path: Path, counts: str | bytes) -> list[str]:
+    root = write_project(tmp_path, {"data/counts.csv": counts})
+    with pytest.raises(BuildError) as caught:
+        load_datasets(root)
+    return [p.format() for p in caught.value.problems]
+
+
+def test_shipped_data_loads_with_real_figures():
+    datasets = {d.name: d for d in load_datasets(ROOT)}
+    assert datasets["id_cards"].records() == [
+        {"date": "2023-12-31", "unit_code": "40", "cards_issued": 2852992, "eligible_coverage_pct": 100.0}]
+    rates = {r["scope"]: r["rate_pct"] for r in datasets["online_dossiers"].records()}
+    assert rates == {"province": 45.03, "district_level": 57.12, "departments": 27.96, "essential_services": 74.4}
+    tasks = datasets["tasks"].records()[0]
+    assert (tasks["assigned"], tasks["completed"], tasks["recurring"], tasks["in_progress"]) == (25, 23, 14, 2)
+    services = {r["service_list"]: (r["implemented"], r["total"]) for r in datasets["public_services"].records()}
+    assert services == {"project06_essential": (25, 25), "decision_42": (6, 11)}
+    assert len(datasets["units"].records()) == 22
+    assert str(datasets["online_dossiers"].as_of) == "2023-12-31"
+
+
+def test_new_rows_need_no_code_change(tmp_path):
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2023-12-31,40,1500\n2024-01-31,412,20\n"})
+    (dataset,) = [d for d in load_datasets(root) if d.name == "counts"]
+    assert len(dataset.records()) == 3 and str(dataset.as_of) == "2024-01-31"
+
+
+def test_every_bad_cell_is_reported_with_row_column_value_and_rule(tmp_path):
+    found = problems_for(tmp_path, "date,unit_code,issued\n2023-02-31,40,12a\n2023-12-31,99,-5\n")
+    assert found == [
+        'data/counts.csv:2:1: value "2023-02-31" is not a real date in the form YYYY-MM-DD (date)',
+        'data/counts.csv:2:3: value "12a" is not an integer (digits only, no separators) (issued)',
+        'data/counts.csv:3:2: value "99" is not a known code in units (unit_code)',
+        'data/counts.csv:3:3: value "-5" is below the minimum 0 (issued)',
+    ]
+
+
+def test_bom_and_crlf_are_accepted(tmp_path):
+    root = write_project(tmp_path, {"data/counts.csv": b"\xef\xbb\xbfdate,unit_code,issued\r\n2023-12-31,40,7\r\n"})
+    (dataset,) = [d for d in load_datasets(root) if d.name == "counts"]
+    assert dataset.records() == [{"date": "2023-12-31", "unit_code": "40", "issued": 7}]
+
+
+def test_latin1_bytes_name_the_encoding_and_line(tmp_path):
+    found = problems_for(tmp_path, "date,unit_code,issued\n2023-12-31,40,7\n".encode() + "2023-12-30,4\u00e9,7\n".encode("latin-1"))
+    assert found == ["data/counts.csv:3: byte 0xE9 is not UTF-8; save the file as UTF-8 (it looks like Windows-1258 or Latin-1)"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("", "data/counts.csv:1: the file is empty; expected the header date,unit_code,issued"),
+    ("date,unit_code,issued\n", "data/counts.csv:1: the file has a header but no rows"),
+    ("date,issued\n2023-12-31,4\n", "data/counts.csv:1: header must be date,unit_code,issued (missing unit_code)"),
+    ("date,unit_code,issued,extra\n", "data/counts.csv:1: header must be date,unit_code,issued (unexpected extra)"),
+    ("date,unit_code,issued\n2023-12-31,40,1,2\n", "data/counts.csv:2: row has 4 cells, the header has 3"),
+    ("date,unit_code,issued\n2023-12-31,40,1\n2023-12-31,40,1\n",
+     "data/counts.csv:3: duplicate row: date, unit_code already used on row 2"),
+    ("date,unit_code,issued\n2023-12-31,40,\n", "data/counts.csv:2:3: value is required but empty (issued)"),
+])
+def test_odd_files(tmp_path, text, expected):
+    assert expected in problems_for(tmp_path, text)
+
+
+def test_nfd_text_is_normalised_to_nfc(tmp_path):
+    nfd = "code,name,type,parent_code\n40,Tỉnh Thử,province,\n414,Thi\u0323 xa\u0303 Tha\u0301i Hoa\u0300,town,40\n"
+    root = write_project(tmp_path, {"data/units.csv": nfd})
+    (units,) = [d for d in load_datasets(root) if d.name == "units"]
+    assert units.records()[1]["name"] == "Thị xã Thái Hoà"
+
+
+def test_datapackage_syntax_error_names_line_and_column(tmp_path):
+    root = write_project(tmp_path)
+    (root / "data/datapackage.json").write_text('{\n  "resources": [,]\n}\n')
+    with pytest.raises(BuildError) as caught:
+        load_datasets(root)
+    assert caught.value.problems[0].format() == "data/datapackage.json:2:17: JSON syntax: Expecting value"
+
+
+def test_indicator_naming_an_unknown_field(tmp_path):
+    from conftest import TINY_PACKAGE
+    import copy
+    package = copy.deepcopy(TINY_PACKAGE)
+    package["resources"][0]["indicator"]["headline"]["value"] = "issud"
+    root = write_project(tmp_path, package=package)
+    with pytest.raises(BuildError) as caught:
+        load_datasets(root)
+    assert "resource counts: indicator refers to an unknown field 'issud'" in caught.value.problems[0].message
+
+
+def test_convert_cell_types():
+    assert convert_cell("42", {"type": "integer"}) == (42, None)
+    assert convert_cell("45.03", {"type": "number"}) == (45.03, None)
+    assert convert_cell("45,03", {"type": "number"})[1].startswith('value "45,03" is not a number')
+    assert convert_cell("2023", {"type": "year"}) == (2023, None)
+    assert convert_cell("450", {"type": "number", "constraints": {"maximum": 100}})[1] == 'value "450" is above the maximum 100'
+    assert convert_cell("x", {"type": "string", "constraints": {"enum": ["a", "b"]}})[1] == 'value "x" is not one of a, b'
+
+
+CELL = st.text(alphabet=string.printable + "ăâđêôơưạảấầẩẫậ\u0301\u0300=+-@\x00\ufeff", max_size=12)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(date=CELL, unit=CELL, issued=CELL)
+def test_random_cells_give_a_report_or_a_clean_load_never_a_traceback(tmp_path, date, unit, issued):
+    import csv
+    import io
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["date", "unit_code", "issued"], [date, unit, issued]])
+    root = write_project(tmp_path, {"data/counts.csv": buffer.getvalue().encode("utf-8")})
+    try:
+        load_datasets(root)
+    except BuildError as exc:
+        assert exc.problems and all(p.path == "data/counts.csv" for p in exc.problems)
