@@ -15,6 +15,13 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _progress(items, label):
+    """Show a progress bar on long steps when a person is watching the terminal."""
+    if not sys.stderr.isatty():
+        return items
+    return _bar(items, label)
+
+
+def _bar(items, label):
     with click.progressbar(items, label=label, file=sys.stderr) as bar:
         yield from bar
 
