@@ -17,8 +17,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F portal/locales/babel.cfg -o portal/locales/messages.pot --no-location --sort-output --omit-header portal templates
-	$(BIN)/pybabel update -i portal/locales/messages.pot -d portal/locales --no-fuzzy-matching --ignore-obsolete --omit-header
+	$(BIN)/pybabel extract -F portal/locales/babel.cfg -o portal/locales/messages.pot --no-location --sort-output --omit-header --no-wrap portal templates
+	$(BIN)/pybabel update -i portal/locales/messages.pot -d portal/locales --no-fuzzy-matching --ignore-obsolete --no-wrap --ignore-pot-creation-date
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "$(PYTHON) is needed (set PYTHON=...)"; exit 1; }

@@ -51,15 +51,16 @@ class Formatter:
         if value is None:
             return "–"
         pattern = "#,##0" if float(value).is_integer() else "#,##0." + "#" * decimals
-        return format_decimal(value, format=pattern, locale=self.lang.locale,
-                              numbering_system=self.lang.numbering_system)
+        return _digits(format_decimal(value, format=pattern, locale=self.lang.locale,
+                                      numbering_system=self.lang.numbering_system), self.lang)
 
     def percent(self, value_pct) -> str:
         """Format a percentage given on the 0–100 scale (45.03 → "45,03 %" in Vietnamese)."""
         if value_pct is None:
             return "–"
-        return format_percent(round(value_pct, 4) / 100, format=self.lang.percent_format,
-                              locale=self.lang.locale, numbering_system=self.lang.numbering_system)
+        # Babel picks the symbols of the numbering system but always writes Latin digits.
+        return _digits(format_percent(round(value_pct, 4) / 100, format=self.lang.percent_format,
+                                      locale=self.lang.locale, numbering_system=self.lang.numbering_system), self.lang)
 
     def points(self, value) -> str:
         """Format a difference in percentage points, always with its sign."""
@@ -76,7 +77,7 @@ class Formatter:
     def period(self, value) -> str:
         """Format a date or a year as a label."""
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            return self.number(int(value)).replace(self.group_symbol, "")
+            return _digits(str(int(value)), self.lang)
         return self.date(value)
 
     @cached_property
@@ -106,14 +107,17 @@ class Formatter:
 def _numerals(lang: Language) -> list[str] | None:
     if lang.numbering_system == "latn":
         return None
-    return [format_decimal(i, locale=lang.locale, numbering_system=lang.numbering_system) for i in range(10)]
+    zero = {"arab": 0x0660, "arabext": 0x06F0}[lang.numbering_system]
+    return [chr(zero + i) for i in range(10)]
 
 
 def _digits(text: str, lang: Language) -> str:
+    """Write every digit in the language's numbering system, whatever Babel produced."""
     numerals = _numerals(lang)
+    latin = re.sub(r"[\u0660-\u0669\u06f0-\u06f9]", lambda m: str(int(m.group())), text)
     if not numerals:
-        return re.sub(r"[\u0660-\u0669]", lambda m: str(ord(m.group()) - 0x0660), text)
-    return re.sub(r"\d", lambda m: numerals[int(m.group())], text)
+        return latin
+    return re.sub(r"[0-9]", lambda m: numerals[int(m.group())], latin)
 
 
 def _drop_none(mapping: dict) -> dict:

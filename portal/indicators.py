@@ -137,7 +137,7 @@ def _make_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Format
         if len(rows) > 2:
             high = max(rows, key=lambda r: r[y])
             low = min(rows, key=lambda r: r[y])
-            yield _("In {period} the highest was {high} ({high_value}) and the lowest {low} ({low_value}).").format(
+            yield _("Highest in {period}: {high} ({high_value}). Lowest: {low} ({low_value}).").format(
                 period=period, high=category_title(dataset, x, high[x], lang),
                 high_value=format_value(dataset, y, high[y], fmt),
                 low=category_title(dataset, x, low[x], lang), low_value=format_value(dataset, y, low[y], fmt))

