@@ -12,8 +12,10 @@ from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
 
-# Two layouts, so phones get legible text instead of a shrunken desktop chart.
-SIZES = {"narrow": 190, "wide": 560}
+# Two layouts, so phones get legible text instead of a shrunken desktop chart; widths are totals.
+SIZES = {"narrow": 300, "wide": 720}
+# Room past the longest bar for its value label.
+HEADROOM = 1.3
 WIDE_MEDIA = "(min-width: 45em)"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', Arial, sans-serif"
 # Colours checked at 3:1 or more against the white chart background.
@@ -83,7 +85,9 @@ def _base(values: list[dict], width: int, height: int, fmt: Formatter) -> alt.Ch
 
 def _configure(chart, fmt: Formatter, width: int):
     small = width < 400
-    return chart.configure(
+    return chart.properties(
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    ).configure(
         font=FONT, background="#ffffff", padding=8,
     ).configure_axis(
         labelFontSize=12 if small else 13, titleFontSize=12 if small else 13, labelColor=TEXT_COLOUR,
@@ -93,6 +97,30 @@ def _configure(chart, fmt: Formatter, width: int):
         labelFontSize=12 if small else 13, titleFontSize=12, orient="bottom", direction="vertical",
         labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR, labelLimit=0,
     ).configure_view(stroke=None)
+
+
+def _band(field: str, order: list[str], narrow: bool) -> alt.Y:
+    """The category axis: named beside the bars when wide, above them (full width) when narrow."""
+    if narrow:
+        return alt.Y(f"{field}:N", sort=order, title=None, axis=None)
+    return alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
+
+
+def _band_labels(values: list[dict], field: str, order: list[str], narrow: bool, bar_size: int) -> list:
+    if not narrow:
+        return []
+    return [alt.Chart(alt.Data(values=values)).mark_text(
+        align="left", baseline="bottom", dy=-(bar_size / 2) - 3, x=0, fontSize=12, color=TEXT_COLOUR,
+    ).encode(y=alt.Y(f"{field}:N", sort=order), text=f"{field}:N")]
+
+
+def _step(narrow: bool, bar_size: int) -> int:
+    return bar_size + (36 if narrow else 18)
+
+
+def _domain(values, narrow: bool) -> alt.Scale:
+    top = max((v or 0) for v in values) or 1
+    return alt.Scale(domainMax=top * (1.5 if narrow else HEADROOM))
 
 
 def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -110,20 +138,21 @@ def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, w
     fmt_code = _value_format(dataset, y)
     tooltip = [alt.Tooltip("label:N", title=field_title(dataset, x, lang)),
                alt.Tooltip("text:N", title=value_title)]
-    bar_size = 26 if width < 400 else 32
-    height = max(60, len(values) * (bar_size + 18))
+    narrow = width < 400
+    bar_size = 24 if narrow else 32
+    height = max(60, len(values) * _step(narrow, bar_size))
     base = _base(values, width, height, fmt)
     # Horizontal bars keep long category names readable on a phone.
-    label_axis = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=120 if width < 400 else 240))
     bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
-        y=label_axis,
-        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt_code, tickCount=5),
-                scale=alt.Scale(domain=[0, 1]) if dataset.field(y).is_percent else alt.Undefined),
+        y=_band("label", order, narrow),
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt_code, tickCount=3 if narrow else 5),
+                scale=alt.Scale(domain=[0, 1]) if dataset.field(y).is_percent
+                else _domain([v["value"] for v in values], narrow)),
         tooltip=tooltip,
     )
     labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
         y=alt.Y("label:N", sort=order), x="value:Q", text="text:N")
-    layers = [bars, labels]
+    layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size)
     target_rows = [r for r in rows if target and r.get(target) is not None]
     if target_rows:
         goal = target_rows[0][target]
@@ -150,13 +179,15 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
                 "value": r[m], "text": fmt.number(r[m]),
             })
     order = [field_title(dataset, m, lang) for m in chart["measures"]]
-    bar_size = 24 if width < 400 else 30
-    height = max(80, len(values) * (bar_size + 14))
+    narrow = width < 400
+    bar_size = 24 if narrow else 30
+    height = max(80, len(order) * _step(narrow, bar_size))
     base = _base(values, width, height, fmt)
     # Measures are named on the axis itself, so colour is never the only key.
     encoding = dict(
-        y=alt.Y("measure:N", sort=order, title=None),
-        x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=4)),
+        y=_band("measure", order, narrow),
+        x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 4),
+                scale=_domain([v["value"] for v in values], narrow)),
         tooltip=[alt.Tooltip("period:N", title=_("Date")), alt.Tooltip("measure:N", title=_("Figure")),
                  alt.Tooltip("text:N", title=_("Value"))],
     )
@@ -170,7 +201,8 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
     labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
         y=alt.Y("measure:N", sort=order), x="value:Q", text="text:N",
         **({"yOffset": alt.YOffset("period:N")} if len(periods) > 1 else {}))
-    return _configure(alt.layer(bars, labels), fmt, width)
+    names = [{"measure": m} for m in order]
+    return _configure(alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size)), fmt, width)
 
 
 def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -187,12 +219,15 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
                              "value": r[p], "text": fmt.number(r[p])})
     order = [t["label"] for t in tracks]
     part_titles = [field_title(dataset, p, lang) for p in parts]
-    bar_size = 26 if width < 400 else 32
-    height = max(60, len(tracks) * (bar_size + 22))
-    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=120 if width < 400 else 240))
+    narrow = width < 400
+    bar_size = 24 if narrow else 32
+    height = max(60, len(tracks) * _step(narrow, bar_size))
+    y = _band("label", order, narrow)
     track = alt.Chart(alt.Data(values=tracks)).mark_bar(
         size=bar_size, fill=TRACK_FILL, stroke=TRACK_STROKE, strokeWidth=1).encode(
-        y=y, x=alt.X("total:Q", title=field_title(dataset, total, lang), axis=alt.Axis(format=",.0f", tickCount=5)),
+        y=y, x=alt.X("total:Q", title=field_title(dataset, total, lang),
+                     axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 5),
+                     scale=_domain([t["total"] for t in tracks], narrow)),
         tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("text:N", title=_("Value"))])
     bars = alt.Chart(alt.Data(values=segments)).mark_bar(size=bar_size - 8).encode(
         y=y, x=alt.X("value:Q", stack="zero"),
@@ -204,5 +239,6 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     labels = alt.Chart(alt.Data(values=tracks)).mark_text(
         align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
         y=y, x="total:Q", text="text:N")
-    chart_ = alt.layer(track, bars, labels).properties(width=width, height=height)
+    chart_ = alt.layer(track, bars, labels, *_band_labels(tracks, "label", order, narrow, bar_size)).properties(
+        width=width, height=height)
     return _configure(chart_, fmt, width)
