@@ -76,7 +76,7 @@ def _value_format(dataset: Dataset, name: str) -> str:
 
 
 def _scaled(dataset: Dataset, name: str, value):
-    return value / 100 if value is not None and dataset.field(name).is_percent else value
+    return round(value / 100, 8) if value is not None and dataset.field(name).is_percent else value
 
 
 def _base(values: list[dict], width: int, height: int, fmt: Formatter) -> alt.Chart:
