@@ -63,3 +63,12 @@ def test_missing_file(tmp_path):
     with pytest.raises(BuildError) as caught:
         load_config(tmp_path)
     assert caught.value.problems[0].format().startswith("site.toml: file not found")
+
+
+def test_every_setting_and_front_matter_key_is_documented_in_the_readme():
+    from portal.config import LANGUAGE_KEYS, SITE_KEYS
+    from portal.content import OPTIONAL, REQUIRED
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    undocumented = [key for key in [*SITE_KEYS, *LANGUAGE_KEYS] if f"| `{key}` |" not in readme]
+    undocumented += [key for key in [*REQUIRED, *OPTIONAL] if f"\n{key}:" not in readme]
+    assert not undocumented, f"document these in README.md: {undocumented}"
