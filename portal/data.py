@@ -47,7 +47,7 @@ class Dataset:
     descriptions: dict
     fields: tuple[Field, ...]
     frame: pd.DataFrame
-    sources: tuple[str, ...]
+    sources: tuple[dict, ...]  # each {language code: citation}
     licence: dict
     primary_key: tuple[str, ...]
     indicator: dict | None
@@ -104,7 +104,7 @@ def load_datasets(root: Path) -> list[Dataset]:
         raise BuildError(problems)
 
     licence = (package.get("licenses") or [{}])[0]
-    sources = tuple(s.get("title", "") for s in package.get("sources", []))
+    sources = tuple(_source_titles(s) for s in package.get("sources", []))
     datasets = []
     for d in descriptors:
         fields = tuple(_make_field(f) for f in d["schema"]["fields"])
@@ -117,7 +117,7 @@ def load_datasets(root: Path) -> list[Dataset]:
                 descriptions=d.get("descriptions", {}),
                 fields=fields,
                 frame=pd.DataFrame([row for _, row in tables[d["name"]]], columns=columns, dtype=object),
-                sources=tuple(s.get("title", "") for s in d.get("sources", [])) or sources,
+                sources=tuple(_source_titles(s) for s in d.get("sources", [])) or sources,
                 licence=d.get("licenses", [licence])[0],
                 primary_key=tuple(d["schema"].get("primaryKey", [])),
                 indicator=d.get("indicator"),
@@ -315,6 +315,13 @@ def _check_foreign_keys(descriptors, tables, data_dir: Path, root: Path, problem
                 if row.get(column) is not None and row[column] not in known:
                     problems.append(Problem(shown, number, names.index(column) + 1,
                                             f"value \"{row[column]}\" is not a known {target_field} in {ref['resource']} ({column})"))
+
+
+def _source_titles(source: dict) -> dict:
+    """A source's citation by language; the standard `title` stands in for missing languages."""
+    titles = dict(source.get("titles", {}))
+    titles.setdefault("", source.get("title", ""))
+    return titles
 
 
 def _make_field(spec: dict) -> Field:

@@ -140,7 +140,7 @@ def make_downloads(root: Path, datasets) -> dict[str, bytes]:
         document = {
             "name": dataset.name,
             "titles": dataset.titles,
-            "sources": list(dataset.sources),
+            "sources": [source.get("en") or source[""] for source in dataset.sources],
             "licence": dataset.licence,
             "as_of": dataset.as_of.isoformat() if dataset.as_of else None,
             "fields": [{"name": f.name, "type": f.type, "titles": f.titles, "unit": f.unit} for f in dataset.fields],
