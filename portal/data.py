@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import BuildError, Problem, relative
+from .rules import check_rules, describe_rules
+from .schema import check_with_frictionless
 
 PACKAGE_FILE = "datapackage.json"
 TYPES = ("string", "integer", "number", "date", "year")
@@ -78,8 +80,12 @@ class Dataset:
         return rows
 
 
-def load_datasets(root: Path) -> list[Dataset]:
-    """Read data/datapackage.json and every CSV it lists; raise BuildError with every problem."""
+def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None) -> list[Dataset]:
+    """Read data/datapackage.json and every CSV it lists; raise BuildError with every problem.
+
+    Warnings (such as data older than its declared update frequency) go to `warnings`.
+    """
+    today = today or dt.date.today()
     data_dir = root / "data"
     package_path = data_dir / PACKAGE_FILE
     shown = relative(package_path, root)
@@ -98,9 +104,16 @@ def load_datasets(root: Path) -> list[Dataset]:
     tables: dict[str, list[tuple[int, dict]]] = {}
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
-        tables[descriptor["name"]] = read_table(csv_path, descriptor, relative(csv_path, root), problems)
+        shown_csv = relative(csv_path, root)
+        tables[descriptor["name"]] = read_table(csv_path, descriptor, shown_csv, problems)
+        problems += check_rules(descriptor, tables[descriptor["name"]], shown_csv, today)
     _check_foreign_keys(descriptors, tables, data_dir, root, problems)
-    if any(p.severity == "error" for p in problems):
+    if len(descriptors) == len(package["resources"]):
+        problems += check_with_frictionless(package_path, root, problems)
+    if warnings is not None:
+        warnings += [p for p in problems if p.severity == "warning"]
+    problems = [p for p in problems if p.severity == "error"]
+    if problems:
         raise BuildError(problems)
 
     licence = (package.get("licenses") or [{}])[0]
@@ -270,6 +283,8 @@ def _check_package(package, text: str, shown: str, problems: list[Problem]) -> l
         for f in fields:
             if f.get("type", "string") not in TYPES:
                 bad(f"field {f.get('name')}: type must be one of {', '.join(TYPES)}")
+        for message in describe_rules(res):
+            bad(message)
         field_names = {f.get("name") for f in fields}
         indicator = res.get("indicator")
         if indicator is not None:

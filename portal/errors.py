@@ -68,13 +68,18 @@ class BuildError(click.ClickException):
 
     def show(self, file=None) -> None:
         """Print every problem, as annotations too when running under GitHub Actions."""
-        for problem in self.problems:
-            click.echo(problem.format(), err=True, file=file)
-        if os.environ.get("GITHUB_ACTIONS") == "true":
-            for problem in self.problems:
-                click.echo(problem.annotation(), file=file)
+        print_problems(self.problems, file)
         errors = sum(p.severity == "error" for p in self.problems)
         click.echo(f"{errors} error(s); nothing was written.", err=True, file=file)
+
+
+def print_problems(problems, file=None) -> None:
+    """Print problems one a line, and as annotations under GitHub Actions."""
+    for problem in problems:
+        click.echo(problem.format(), err=True, file=file)
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for problem in problems:
+            click.echo(problem.annotation(), file=file)
 
 
 def _sort_key(p: Problem):

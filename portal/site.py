@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import datetime as dt
 import hashlib
+import os
 import io
 import json
 import re
@@ -15,6 +18,7 @@ import vl_convert as vlc
 
 from . import charts as charts_mod
 from .config import Config, load_config
+from .errors import BuildError, Problem
 from .content import Announcement, load_announcements
 from .data import Dataset, load_datasets
 from .i18n import Formatter, load_translations
@@ -26,6 +30,8 @@ ASSETS_DIR = Path("templates") / "assets"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# The province's time zone decides what "today" and "the future" mean for dates in the data.
+PORTAL_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Inputs:
     config: Config
     datasets: tuple[Dataset, ...]
     news: tuple[Announcement, ...]
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,7 @@ class Summary:
     charts: int
     datasets: int
     seconds: float
+    warnings: tuple[Problem, ...] = ()
 
     def line(self, output: Path) -> str:
         """The one-line report printed after a build."""
@@ -52,22 +60,44 @@ class Summary:
                 f"in {self.seconds:.1f} s into {output}")
 
 
-def load_inputs(root: Path, base_url: str | None = None) -> Inputs:
-    """Read and validate config, data and content; raise BuildError listing problems."""
+def parse_clock(text: str | None) -> dt.datetime:
+    """The moment the build speaks for: `text` (ISO 8601), else SOURCE_DATE_EPOCH, else now."""
+    if text:
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise BuildError.single("--clock", f"{text!r} is not a date-time such as 2024-02-01T00:00+07:00")
+        return moment if moment.tzinfo else moment.replace(tzinfo=PORTAL_TZ)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def load_inputs(root: Path, base_url: str | None = None, clock: str | None = None, strict: bool = False) -> Inputs:
+    """Read and validate config, data and content; raise BuildError listing problems.
+
+    With `strict`, warnings count as errors.
+    """
+    today = parse_clock(clock).astimezone(PORTAL_TZ).date()
     config = load_config(root, base_url)
-    datasets = tuple(load_datasets(root))
+    warnings: list[Problem] = []
+    datasets = tuple(load_datasets(root, today, warnings))
     news = tuple(load_announcements(root, tuple(lang.code for lang in config.languages)))
-    return Inputs(config, datasets, news)
+    if strict and warnings:
+        raise BuildError([dataclasses.replace(w, severity="error", message=f"{w.message} [--strict]") for w in warnings])
+    return Inputs(config, datasets, news, tuple(warnings))
 
 
-def build_site(root: Path, output: Path, base_url: str | None = None, progress=None) -> Summary:
+def build_site(root: Path, output: Path, base_url: str | None = None, progress=None,
+               clock: str | None = None, strict: bool = False) -> Summary:
     """Build the whole site from `root` into `output`; nothing is written unless every step succeeds."""
     started = time.perf_counter()
     check_output(output, root)
-    inputs = load_inputs(root, base_url)
+    inputs = load_inputs(root, base_url, clock, strict)
     files, pages, chart_count = make_site(root, inputs, progress or (lambda items, label: items))
     write_site(files, output)
-    return Summary(pages, chart_count, len(inputs.datasets), time.perf_counter() - started)
+    return Summary(pages, chart_count, len(inputs.datasets), time.perf_counter() - started, inputs.warnings)
 
 
 def make_site(root: Path, inputs: Inputs, progress) -> tuple[dict[str, bytes], int, int]:

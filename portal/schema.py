@@ -1,0 +1,72 @@
+"""The Frictionless check: the data package validated by the reference library of the standard."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import Problem, relative
+
+TYPE_WORDS = {
+    "integer": "an integer",
+    "number": "a number",
+    "date": "a real date in the form YYYY-MM-DD",
+    "year": "a year",
+    "string": "text",
+}
+
+
+def check_with_frictionless(package_path: Path, root: Path, found: list[Problem]) -> list[Problem]:
+    """Validate every resource with frictionless; return its problems at rows not already reported.
+
+    The portal's own reader already explains encoding, header and cell mistakes in plain words;
+    this pass makes sure nothing the standard's validator would reject slips through.
+    """
+    # Imported here: the library is large and only this check needs it.
+    from frictionless import Package, system
+
+    flagged_rows = {(p.path, p.line) for p in found}
+    flagged_files = {p.path for p in found if p.line in (None, 1)}
+    shown_package = relative(package_path, root)
+    with system.use_context(trusted=False):
+        package = Package(str(package_path))
+        report = package.validate()
+    problems = [Problem(shown_package, None, None, f"data package: {error.message}") for error in report.errors]
+    for task in report.tasks:
+        path = relative(package_path.parent / task.place, root) if task.place else shown_package
+        if path in flagged_files:
+            continue
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            column = getattr(error, "field_number", None)
+            if (path, row) in flagged_rows:
+                continue
+            if column is None:
+                # One row-level message a row: a blank row also breaks the primary key, say it once.
+                flagged_rows.add((path, row))
+            problems.append(Problem(path, row, getattr(error, "field_number", None), _wording(error, package, task)))
+    return problems
+
+
+def _wording(error, package, task) -> str:
+    """Say a frictionless error the way the portal's own messages do."""
+    cell = getattr(error, "cell", None)
+    field = getattr(error, "field_name", None)
+    if error.type == "type-error":
+        kind = _field_type(package, task.name, field)
+        return f'value "{cell}" is not {TYPE_WORDS.get(kind, kind)} ({field})'
+    if error.type == "constraint-error":
+        return f'value "{cell}" breaks the rule {error.note} ({field})'
+    if error.type == "blank-row":
+        return "the row is blank; delete it"
+    if error.type == "primary-key":
+        return f"duplicate row: the primary key is {error.note}"
+    if error.type == "foreign-key":
+        return f"unknown reference: {error.note}"
+    return f"{error.title.lower()}: {error.note}" if error.note else error.message
+
+
+def _field_type(package, resource_name: str, field_name: str | None) -> str:
+    try:
+        return package.get_resource(resource_name).schema.get_field(field_name).type
+    except Exception:  # the field may be unknown when the header itself is wrong
+        return "string"
