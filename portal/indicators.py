@@ -58,14 +58,13 @@ def format_value(dataset: Dataset, name: str, value, fmt: Formatter) -> str:
 
 def scope_rows(dataset: Dataset, province_code: str, latest_only: bool) -> list[dict]:
     """Province-wide rows (all rows when the dataset has no unit column), optionally of the latest period."""
-    rows = dataset.records()
-    if "unit_code" in dataset.frame.columns:
-        rows = [r for r in rows if r["unit_code"] == province_code]
+    frame = dataset.frame
+    if "unit_code" in frame.columns:
+        frame = frame[frame["unit_code"] == province_code]
     time = dataset.time_field
-    if latest_only and time and rows:
-        latest = max(r[time] for r in rows)
-        rows = [r for r in rows if r[time] == latest]
-    return rows
+    if latest_only and time and len(frame):
+        frame = frame[frame[time] == frame[time].max()]
+    return dataset.records(frame)
 
 
 def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Indicator:

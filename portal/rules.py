@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
+
 from .errors import Problem
 
 RULES = ("non-decreasing", "not-above", "sum-not-above", "ratio", "not-in-future", "update-frequency")
 FREQUENCY_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
+MAX_PER_RULE = 50
 
 
 def describe_rules(descriptor: dict) -> list[str]:
@@ -29,89 +32,81 @@ def describe_rules(descriptor: dict) -> list[str]:
     return messages
 
 
-def check_rules(descriptor: dict, rows: list[tuple[int, dict]], shown: str, today: dt.date) -> list[Problem]:
-    """Apply the resource's declared rules, and the no-future-dates rule, to its typed rows."""
+def check_rules(descriptor: dict, frame: pd.DataFrame, shown: str, today: dt.date) -> list[Problem]:
+    """Apply the resource's declared rules, and the no-future-dates rule, to its typed rows (indexed by row)."""
     fields = descriptor["schema"]["fields"]
     column = {f["name"]: index for index, f in enumerate(fields, start=1)}
-    problems = []
+    problems: list[Problem] = []
 
-    def add(number: int, name: str | None, message: str, rule: str, severity: str = "error") -> None:
-        problems.append(Problem(shown, number, column.get(name) if name else None, f"{message} (rule {rule})", severity))
+    def add(mask: pd.Series, name: str | None, message, rule: str) -> None:
+        """One problem for each row where `mask` holds; `message` makes the text from the row."""
+        hits = frame[mask.fillna(False).astype(bool)]
+        for row, values in hits.head(MAX_PER_RULE).iterrows():
+            problems.append(Problem(shown, int(row), column.get(name), f"{message(values)} (rule {rule})"))
+        if len(hits) > MAX_PER_RULE:
+            problems.append(Problem(shown, None, None, f"… and {len(hits) - MAX_PER_RULE} more rows breaking rule {rule}"))
 
     for f in fields:
-        if f.get("type") not in ("date", "year"):
-            continue
-        for number, row in rows:
-            value = row.get(f["name"])
-            if value is None:
-                continue
-            if (value > today.year) if f["type"] == "year" else (value > today):
-                add(number, f["name"], f'value "{value}" is in the future of the build date {today.isoformat()}', "not-in-future")
+        name = f["name"]
+        if f.get("type") == "date":
+            add(frame[name].map(lambda v: v is not None and v > today, na_action="ignore"), name,
+                lambda r, n=name: f'value "{r[n]}" is in the future of the build date {today.isoformat()}', "not-in-future")
+        elif f.get("type") == "year":
+            add(frame[name] > today.year, name,
+                lambda r, n=name: f'value "{r[n]}" is in the future of the build date {today.isoformat()}', "not-in-future")
 
     for rule in descriptor.get("rules", []):
         kind = rule["rule"]
         if kind == "not-above":
             field, limit = rule["field"], rule["limit"]
-            for number, row in rows:
-                if _known(row, field, limit) and row[field] > row[limit]:
-                    add(number, field, f'value "{row[field]}" is greater than {limit} "{row[limit]}"', kind)
+            add(frame[field] > frame[limit], field,
+                lambda r: f'value "{r[field]}" is greater than {limit} "{r[limit]}"', kind)
         elif kind == "sum-not-above":
             names, limit = rule["fields"], rule["limit"]
-            for number, row in rows:
-                if _known(row, limit, *names) and sum(row[n] for n in names) > row[limit]:
-                    total = sum(row[n] for n in names)
-                    add(number, names[0], f"{' + '.join(names)} = {total} is greater than {limit} \"{row[limit]}\"", kind)
+            total = sum(frame[n] for n in names)
+            add(total > frame[limit], names[0],
+                lambda r: f"{' + '.join(names)} = {sum(r[n] for n in names)} is greater than {limit} \"{r[limit]}\"", kind)
         elif kind == "ratio":
             field, top, bottom = rule["field"], rule["numerator"], rule["denominator"]
             scale, tolerance = rule.get("scale", 100), rule.get("tolerance", 0.01)
-            for number, row in rows:
-                if _known(row, field, top, bottom) and row[bottom]:
-                    expected = scale * row[top] / row[bottom]
-                    if abs(row[field] - expected) > tolerance:
-                        add(number, field, f'value "{row[field]}" differs from {top} / {bottom} = {expected:.2f}', kind)
+            expected = scale * frame[top] / frame[bottom].where(frame[bottom] != 0)
+            add((frame[field] - expected).abs() > tolerance, field,
+                lambda r: f'value "{r[field]}" differs from {top} / {bottom} = {scale * r[top] / r[bottom]:.2f}', kind)
         elif kind == "non-decreasing":
-            problems += _check_non_decreasing(rule, descriptor, rows, add)
+            _check_non_decreasing(rule, descriptor, frame, add)
         elif kind == "update-frequency":
-            problems += _check_frequency(rule, descriptor, rows, today, shown)
+            problems += _check_frequency(rule, descriptor, frame, today, shown)
     return problems
 
 
-def _check_non_decreasing(rule: dict, descriptor: dict, rows, add) -> list:
+def _check_non_decreasing(rule: dict, descriptor: dict, frame: pd.DataFrame, add) -> None:
     """A cumulative count never goes down from one date to the next, within the same unit."""
     fields = descriptor["schema"]["fields"]
     time = next((f["name"] for f in fields if f.get("type") in ("date", "year")), None)
     if time is None:
-        return []
+        return
     keys = [k for k in descriptor["schema"].get("primaryKey", []) if k != time]
     field = rule["field"]
-    groups: dict[tuple, list] = {}
-    for number, row in rows:
-        if _known(row, time, field):
-            groups.setdefault(tuple(row.get(k) for k in keys), []).append((row[time], number, row[field]))
-    for series in groups.values():
-        series.sort()
-        for (t0, _n0, v0), (t1, n1, v1) in zip(series, series[1:]):
-            if v1 < v0:
-                add(n1, field, f'value "{v1}" on {t1} is lower than "{v0}" on {t0}; a cumulative count cannot fall',
-                    "non-decreasing")
-    return []
+    ordered = frame[frame[field].notna() & frame[time].notna()].sort_values([*keys, time], kind="stable")
+    grouped = ordered.groupby(keys, sort=False) if keys else ordered
+    previous_value = grouped[field].shift()
+    previous_time = grouped[time].shift()
+    falls = pd.Series(False, index=frame.index)
+    falls.loc[ordered.index] = (ordered[field] < previous_value).fillna(False).astype(bool).to_numpy()
+    before = {row: (previous_time[row], previous_value[row]) for row in ordered.index[(ordered[field] < previous_value).fillna(False).astype(bool)]}
+    add(falls, field, lambda r: f'value "{r[field]}" on {r[time]} is lower than "{before[r.name][1]}" on '
+        f"{before[r.name][0]}; a cumulative count cannot fall", "non-decreasing")
 
 
-def _check_frequency(rule: dict, descriptor: dict, rows, today: dt.date, shown: str) -> list[Problem]:
+def _check_frequency(rule: dict, descriptor: dict, frame: pd.DataFrame, today: dt.date, shown: str) -> list[Problem]:
     """A warning when the latest row is older than the dataset's declared update frequency."""
     fields = descriptor["schema"]["fields"]
     time = next((f for f in fields if f.get("type") in ("date", "year")), None)
-    values = [row[time["name"]] for _n, row in rows if time and row.get(time["name"]) is not None]
-    if not values:
+    if time is None or frame[time["name"]].dropna().empty:
         return []
-    latest = max(values)
-    latest = dt.date(latest, 12, 31) if time["type"] == "year" else latest
-    allowed = FREQUENCY_DAYS[rule["every"]]
-    if (today - latest).days > allowed:
+    latest = frame[time["name"]].dropna().max()
+    latest = dt.date(int(latest), 12, 31) if time["type"] == "year" else latest
+    if (today - latest).days > FREQUENCY_DAYS[rule["every"]]:
         return [Problem(shown, None, None, f"the latest row is from {latest.isoformat()}, older than the declared "
                         f"{rule['every']} updates (rule update-frequency)", "warning")]
     return []
-
-
-def _known(row: dict, *names: str) -> bool:
-    return all(row.get(n) is not None for n in names)

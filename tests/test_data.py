@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_project
-from portal.data import convert_cell, load_datasets
+from portal.data import load_datasets
+from portal.table import convert_cell
 from portal.errors import BuildError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,6 +3,7 @@
 import copy
 import datetime as dt
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -18,8 +19,14 @@ FIELDS = [{"name": n, "type": t} for n, t in [("date", "date"), ("unit_code", "s
 
 def check(rules, rows):
     descriptor = {"schema": {"fields": FIELDS, "primaryKey": ["date", "unit_code"]}, "rules": rules}
-    numbered = [(n, {**dict.fromkeys(f["name"] for f in FIELDS), **row}) for n, row in enumerate(rows, start=2)]
-    return [p.format() for p in check_rules(descriptor, numbered, "data/x.csv", TODAY)]
+    frame = pd.DataFrame([{**dict.fromkeys(f["name"] for f in FIELDS), **row} for row in rows],
+                         index=range(2, len(rows) + 2))
+    for f in FIELDS:
+        if f["type"] == "integer":
+            frame[f["name"]] = frame[f["name"]].astype("Int64")
+        elif f["type"] == "number":
+            frame[f["name"]] = frame[f["name"]].astype("float64")
+    return [p.format() for p in check_rules(descriptor, frame, "data/x.csv", TODAY)]
 
 
 def d(text):
