@@ -16,6 +16,9 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+bench: $(STAMP)
+	$(BIN)/python bench/big_csv.py 10 100
+
 translations: $(STAMP)
 	$(BIN)/pybabel extract -F portal/locales/babel.cfg -o portal/locales/messages.pot --no-location --sort-output --omit-header --no-wrap portal templates
 	$(BIN)/pybabel update -i portal/locales/messages.pot -d portal/locales --no-fuzzy-matching --ignore-obsolete --no-wrap --ignore-pot-creation-date

@@ -54,6 +54,7 @@ class Dataset:
     licence: dict
     primary_key: tuple[str, ...]
     indicator: dict | None
+    rules: tuple[dict, ...] = ()
 
     @property
     def time_field(self) -> str | None:
@@ -135,6 +136,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 licence=d.get("licenses", [licence])[0],
                 primary_key=tuple(d["schema"].get("primaryKey", [])),
                 indicator=d.get("indicator"),
+                rules=tuple(d.get("rules", [])),
             )
         )
     return datasets

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from .indicators import Indicator, category_title, field_title, format_value, sc
 
 TEMPLATES_DIR = "templates"
 NEWS_ON_HOME = 3
+# Pages show the latest rows of long tables; the downloads hold every row.
+TABLE_ROWS = 100
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class SiteData:
     indicators: tuple[Indicator, ...]
     datasets: tuple[Dataset, ...]
     news: tuple[Announcement, ...]
+    gettext: Callable[[str], str]
 
 
 def page_path(lang: Language, key: str) -> str:
@@ -120,6 +124,9 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             charts=charts,
             csp=csp,
             table_rows=lambda dataset: _table_rows(dataset, data.fmt),
+            table_limit=TABLE_ROWS,
+            field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
+            dataset_rules=lambda dataset: _dataset_rules(dataset, lang.code, data.gettext),
             latest_rows=lambda dataset: scope_rows(dataset, config.province_code, latest_only=True),
             field_title=lambda dataset, name: field_title(dataset, name, lang.code),
             field_unit=lambda f: _unit_title(f, lang.code),
@@ -144,7 +151,51 @@ def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:
 
 
 def _table_rows(dataset: Dataset, fmt: Formatter) -> list[list[str]]:
-    return [[format_value(dataset, f.name, row[f.name], fmt) for f in dataset.fields] for row in dataset.records()]
+    rows = dataset.records(dataset.frame.tail(TABLE_ROWS))
+    return [[format_value(dataset, f.name, row[f.name], fmt) for f in dataset.fields] for row in rows]
+
+
+def _field_rules(dataset: Dataset, f, fmt: Formatter, _) -> str:
+    """A column's rules in words: required, range, allowed values, uniqueness."""
+    rules = f.constraints
+    words = []
+    if rules.get("required"):
+        words.append(_("required"))
+    low, high = rules.get("minimum"), rules.get("maximum")
+    show = fmt.percent if f.is_percent else fmt.number
+    if low is not None and high is not None:
+        words.append(_("from %(low)s to %(high)s") % {"low": show(low), "high": show(high)})
+    elif low is not None:
+        words.append(_("at least %(low)s") % {"low": show(low)})
+    elif high is not None:
+        words.append(_("at most %(high)s") % {"high": show(high)})
+    if rules.get("enum"):
+        labels = [category_title(dataset, f.name, value, fmt.lang.code) for value in rules["enum"]]
+        words.append(_("one of: %(values)s") % {"values": "; ".join(labels)})
+    if rules.get("unique"):
+        words.append(_("unique"))
+    return ", ".join(words)
+
+
+def _dataset_rules(dataset: Dataset, lang: str, _) -> list[str]:
+    """The dataset's cross-column rules in words."""
+    title = lambda name: field_title(dataset, name, lang)  # noqa: E731
+    sentences = []
+    for rule in dataset.rules:
+        kind = rule["rule"]
+        if kind == "non-decreasing":
+            sentences.append(_("%(field)s is a running total: it never falls from one date to the next.") % {"field": title(rule["field"])})
+        elif kind == "not-above":
+            sentences.append(_("%(field)s is never more than %(limit)s.") % {"field": title(rule["field"]), "limit": title(rule["limit"])})
+        elif kind == "sum-not-above":
+            sentences.append(_("%(fields)s together are never more than %(limit)s.") % {
+                "fields": " + ".join(title(n) for n in rule["fields"]), "limit": title(rule["limit"])})
+        elif kind == "ratio":
+            sentences.append(_("%(field)s equals %(numerator)s divided by %(denominator)s.") % {
+                "field": title(rule["field"]), "numerator": title(rule["numerator"]), "denominator": title(rule["denominator"])})
+    if dataset.time_field:
+        sentences.append(_("No date is later than the day the portal was built."))
+    return sentences
 
 
 def _unit_title(f, lang: str) -> str:

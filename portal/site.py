@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import os
@@ -116,7 +117,7 @@ def make_site(root: Path, inputs: Inputs, progress) -> tuple[dict[str, bytes], i
         fmt = Formatter(lang)
         indicators = tuple(make_indicator(d, config.province_code, fmt, _) for d in indicator_sets)
         news = tuple(a for a in inputs.news if a.lang == lang.code and not a.draft)
-        data = SiteData(lang, fmt, indicators, inputs.datasets, news)
+        data = SiteData(lang, fmt, indicators, inputs.datasets, news, _)
         per_language.append((lang, translations, data, make_pages(config, data, _)))
 
     chart_jobs = [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
@@ -143,8 +144,7 @@ def make_site(root: Path, inputs: Inputs, progress) -> tuple[dict[str, bytes], i
 def make_assets(root: Path, files: dict[str, bytes]) -> dict[str, str]:
     """Fingerprint the stylesheet, the chart script and the Vega bundle; return name -> path."""
     sources = {path.name: path.read_bytes() for path in sorted((root / ASSETS_DIR).glob("*")) if path.is_file()}
-    # Written at build time from the installed vl-convert, so no third-party host is ever involved.
-    sources["vega.js"] = vlc.javascript_bundle().encode("utf-8")
+    sources["vega.js"] = vega_bundle()
     assets = {}
     for name, content in sources.items():
         stem, _dot, ext = name.rpartition(".")
@@ -155,9 +155,17 @@ def make_assets(root: Path, files: dict[str, bytes]) -> dict[str, str]:
     return assets
 
 
+@functools.lru_cache(maxsize=1)
+def vega_bundle() -> bytes:
+    """Vega, Vega-Lite and vega-embed from the installed vl-convert: no third-party host is ever involved."""
+    return vlc.javascript_bundle().encode("utf-8")
+
+
 def make_downloads(root: Path, datasets) -> dict[str, bytes]:
     """CSV and JSON of every dataset, and the data package that describes them."""
-    files = {"data/datapackage.json": (root / "data" / "datapackage.json").read_bytes()}
+    files = {}
+    package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    by_name = {d.name: d for d in datasets}
     for dataset in datasets:
         names = [f.name for f in dataset.fields]
         buffer = io.StringIO(newline="")
@@ -177,6 +185,21 @@ def make_downloads(root: Path, datasets) -> dict[str, bytes]:
             "data": records,
         }
         files[f"data/{dataset.name}.json"] = (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
+    for resource in package["resources"]:
+        published = files[f"data/{resource['name']}.csv"]
+        dataset = by_name[resource["name"]]
+        # Standard Frictionless properties next to the portal's own, so generic tools can read it.
+        resource.update({
+            "title": dataset.titles.get("en", dataset.name),
+            "description": dataset.descriptions.get("en", ""),
+            "mediatype": "text/csv",
+            "bytes": len(published),
+            "hash": "sha256:" + hashlib.sha256(published).hexdigest(),
+        })
+        if dataset.as_of:
+            resource["asOf"] = dataset.as_of.isoformat()
+    package["title"] = package.get("titles", {}).get("en", package.get("name", ""))
+    files["data/datapackage.json"] = (json.dumps(package, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
     return files
 
 

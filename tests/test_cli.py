@@ -90,3 +90,31 @@ def test_two_builds_are_byte_identical(tiny_site, tmp_path):
 def test_shipped_check_passes():
     result = run("check")
     assert result.exit_code == 0 and result.output.startswith("OK: 6 datasets, 3 announcements, 3 languages.")
+
+
+def test_downloads_never_carry_a_live_spreadsheet_formula(tmp_path):
+    units = "code,name,type,parent_code\n40,=HYPERLINK(\"http://x\"),province,\n412,+SUM(A1),district,40\n"
+    root = write_project(tmp_path / "p", {"data/units.csv": units})
+    assert run("--project", str(root), "build").exit_code == 0
+    published = (root / "site/data/units.csv").read_text(encoding="utf-8").splitlines()
+    assert published[1] == "40,\"'=HYPERLINK(\"\"http://x\"\")\",province," and published[2] == "412,'+SUM(A1),district,40"
+
+
+def test_long_tables_show_the_latest_rows_and_say_so(tmp_path):
+    # Generated test data: 150 monthly rows.
+    import datetime as dt
+    lines = ["date,unit_code,issued"] + [
+        f"{(dt.date(2011, 1, 1) + dt.timedelta(days=31 * i)).replace(day=1).isoformat()},40,{i}" for i in range(150)]
+    root = write_project(tmp_path / "p", {"data/counts.csv": "\n".join(lines) + "\n"})
+    assert run("--project", str(root), "build").exit_code == 0
+    from conftest import parse
+    page = parse(root / "site/en/indicators/counts.html")
+    assert len(page.select("table.data-table tbody tr")) == 100
+    assert page.select_one(".table-note").get_text() == "Showing the last 100 of 150 rows; the downloads hold them all."
+    assert len((root / "site/data/counts.csv").read_text().splitlines()) == 151
+
+
+def test_source_date_epoch_changes_nothing_in_the_output(tiny_site, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    run("--project", str(tiny_site), "build", "--output", str(tmp_path / "epoch"))
+    assert tree_digest(tmp_path / "epoch") == tree_digest(tiny_site / "site")

@@ -127,3 +127,22 @@ def test_random_cells_give_a_report_or_a_clean_load_never_a_traceback(tmp_path, 
         load_datasets(root)
     except BuildError as exc:
         assert exc.problems and all(p.path == "data/counts.csv" for p in exc.problems)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(issued=CELL, name=CELL)
+def test_random_edits_give_a_clean_report_or_a_clean_build(tmp_path_factory, issued, name):
+    import csv
+    import io
+    from portal.site import build_site
+    counts, units = io.StringIO(), io.StringIO()
+    csv.writer(counts).writerows([["date", "unit_code", "issued"], ["2023-12-31", "40", issued]])
+    csv.writer(units).writerows([["code", "name", "type", "parent_code"], ["40", name, "province", ""]])
+    root = write_project(tmp_path_factory.mktemp("edit"), {"data/counts.csv": counts.getvalue().encode(),
+                                                           "data/units.csv": units.getvalue().encode()})
+    try:
+        build_site(root, root / "site")
+    except BuildError as exc:
+        assert exc.problems and not (root / "site").exists()
+    else:
+        assert (root / "site" / "index.html").is_file()

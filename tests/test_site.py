@@ -166,3 +166,27 @@ def test_units_table_lists_the_21_districts(shipped_site):
     rows = page.select("#dataset-units table.data-table tbody tr")
     codes = [row.select("td")[0].get_text() for row in rows]
     assert codes == ["40"] + [str(code) for code in range(412, 433)]
+
+
+def test_published_data_package_is_valid_and_matches_the_downloads(shipped_site):
+    import hashlib
+    from frictionless import Package
+    report = Package(str(shipped_site / "data/datapackage.json")).validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    package = json.loads((shipped_site / "data/datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        published = (shipped_site / "data" / resource["path"]).read_bytes()
+        assert resource["hash"] == "sha256:" + hashlib.sha256(published).hexdigest()
+        assert resource["title"] and resource["schema"]["fields"]
+    assert {r["name"]: r.get("asOf") for r in package["resources"]}["online_dossiers"] == "2023-12-31"
+
+
+def test_catalogue_states_each_column_rule_in_words(shipped_site):
+    page = parse(shipped_site / "en/data/index.html")
+    rows = {tr.select("td")[0].get_text(): tr.select("td")[4].get_text()
+            for tr in page.select("#dataset-online_dossiers table.columns tbody tr")}
+    assert rows["rate_pct"] == "required, from 0% to 100%"
+    assert rows["scope"].startswith("required, one of: Whole province; District level")
+    checks = [li.get_text() for li in page.select("#dataset-eid_accounts ul.checks li")]
+    assert "Accounts activated is never more than Applications collected." in checks
+    assert "Applications collected is a running total: it never falls from one date to the next." in checks
