@@ -1,4 +1,9 @@
-"""The shipped portal in a real browser (Debian's Chromium driven by Playwright)."""
+"""The shipped portal in a real browser (Debian's Chromium driven by Playwright).
+
+Every page template in every language is opened as a citizen would: with and without JavaScript,
+on a phone and a desktop, checked by axe-core against WCAG 2.2 AA, and watched for console errors,
+Content Security Policy violations, requests to other hosts and layout shift.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,18 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                "--disable-component-update", "--disable-sync"]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+LANGS = {"vi": "", "en": "en/", "ar": "ar/"}
+TEMPLATES = {
+    "home": "index.html",
+    "indicators": "indicators/index.html",
+    "indicator": "indicators/online-dossiers.html",
+    "progress": "indicators/tasks.html",
+    "news": "news/index.html",
+    "announcement": "news/so-ket-hai-nam-de-an-06.html",
+    "catalogue": "data/index.html",
+}
+PAGES = [(template, lang) for template in TEMPLATES for lang in LANGS]
 
 if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     if os.environ.get("CI") == "true":
@@ -22,6 +39,17 @@ if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
     pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+axe_module = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+# Runs before any page script: records CSP violations and layout shifts for the tests to read.
+WATCH = """
+window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));
+window.__cls = 0;
+new PerformanceObserver(list => {
+  for (const entry of list.getEntries()) { if (!entry.hadRecentInput) window.__cls += entry.value; }
+}).observe({type: 'layout-shift', buffered: true});
+"""
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -48,60 +76,153 @@ def browser():
         browser.close()
 
 
-def open_page(browser, url: str, width: int = 1280, javascript: bool = True):
+def url_of(server: str, template: str, lang: str) -> str:
+    return server + LANGS[lang] + TEMPLATES[template]
+
+
+def open_page(browser, server: str, url: str, width: int = 1280, javascript: bool = True, **options):
     """Open `url`, recording console errors, page errors and requests to any other host."""
-    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript)
+    context = browser.new_context(viewport={"width": width, "height": 900}, java_script_enabled=javascript, **options)
+    context.add_init_script(WATCH)
     page = context.new_page()
     page.problems = []
+    page.requests = []
     page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
     page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-    page.on("request", lambda r: r.url.startswith(url.split("/", 3)[0] + "//" + url.split("/")[2])
-            or page.problems.append(f"foreign request: {r.url}"))
+
+    def on_request(request):
+        page.requests.append(request.url)
+        if not request.url.startswith(server):
+            page.problems.append(f"request to another host: {request.url}")
+
+    page.on("request", on_request)
     page.goto(url)
     page.wait_for_load_state("networkidle")
     return page
 
 
-@pytest.mark.parametrize("path", ["", "en/indicators/online-dossiers.html", "ar/indicators/tasks.html"])
-def test_charts_become_interactive_with_no_errors_or_foreign_requests(browser, server, path):
-    page = open_page(browser, server + path)
-    page.wait_for_selector(".chart-live svg", timeout=15000)
-    page.locator(".chart-live").first.scroll_into_view_if_needed()
-    assert page.locator(".chart-live").first.get_attribute("aria-label")
+def scroll_through(page) -> None:
+    """Scroll to the end a screen at a time, so every chart comes into view."""
+    height = page.evaluate("document.documentElement.scrollHeight")
+    for y in range(0, height + 900, 600):
+        page.mouse.wheel(0, 600)
+        page.wait_for_timeout(60)
+    page.wait_for_load_state("networkidle")
+
+
+@pytest.mark.parametrize("template, lang", PAGES)
+def test_page_with_javascript(browser, server, template, lang):
+    """Accessible (axe, WCAG 2.2 AA), charts interactive, no errors, no CSP violation, no layout shift."""
+    page = open_page(browser, server, url_of(server, template, lang))
+    scroll_through(page)
+    frames = page.locator(".chart-frame").count()
+    if frames:
+        page.wait_for_function(f"document.querySelectorAll('.chart-live svg').length === {frames}", timeout=20000)
+    page.evaluate("window.scrollTo(0, 0)")
+    results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    violations = [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]]
+    assert violations == []
+    assert page.evaluate("window.__csp") == []
     assert page.problems == []
+    assert page.evaluate("window.__cls") < 0.05
     page.context.close()
 
 
-@pytest.mark.parametrize("path", ["", "indicators/id-cards.html", "ar/", "en/data/", "en/news/so-ket-hai-nam-de-an-06.html"])
-def test_without_javascript_everything_is_there(browser, server, path):
-    page = open_page(browser, server + path, javascript=False)
+@pytest.mark.parametrize("template, lang", PAGES)
+def test_page_without_javascript(browser, server, template, lang):
+    """All content, every chart as an image, tables and downloads, with scripts off."""
+    page = open_page(browser, server, url_of(server, template, lang), javascript=False)
     images = page.locator(".chart-frame img")
     for index in range(images.count()):
-        assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", images.nth(index).element_handle())
-    assert page.locator("h1").count() == 1
+        assert images.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+    for figure in page.locator("figure.chart").all():
+        label_id = figure.get_attribute("aria-labelledby")
+        assert page.locator(f"[id='{label_id}']").inner_text().strip()
+        assert figure.locator(".chart-summary p").count() >= 1
+        if template != "home":
+            assert figure.locator("table").count() == 1
+        assert figure.locator(".chart-links a[href$='.csv']").count() == 1
+    levels = page.evaluate("[...document.querySelectorAll('h1,h2,h3,h4,h5,h6')].map(h => +h.tagName[1])")
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b <= a + 1 for a, b in zip(levels, levels[1:])), f"skipped heading level: {levels}"
     assert page.problems == []
+    assert not any("/assets/vega." in r or r.endswith(".js") for r in page.requests)
+    page.context.close()
+
+
+def test_vega_is_loaded_only_when_a_chart_comes_into_view(browser, server):
+    page = open_page(browser, server, server + "index.html", width=360)
+    assert not any("/assets/vega." in r for r in page.requests), "the bundle must wait for a chart"
+    page.locator(".chart-frame").first.scroll_into_view_if_needed()
+    page.wait_for_selector(".chart-live svg", timeout=20000)
+    assert any("/assets/vega." in r for r in page.requests)
+    page.context.close()
+
+
+def test_no_script_at_all_on_pages_without_charts(browser, server):
+    for template in ("indicators", "news", "announcement", "catalogue"):
+        page = open_page(browser, server, url_of(server, template, "en"))
+        assert page.locator("script").count() == 0
+        assert not any(r.endswith(".js") for r in page.requests)
+        page.context.close()
+
+
+def test_keyboard_reaches_every_link_with_a_visible_focus(browser, server):
+    page = open_page(browser, server, server + "en/indicators/online-dossiers.html", javascript=False)
+    targets = page.evaluate("""[...document.querySelectorAll('a[href], [tabindex="0"]')]
+        .map((e, i) => { e.setAttribute('data-key', i); return i; }).length""")
+    seen = set()
+    for _ in range(targets):
+        page.keyboard.press("Tab")
+        key, html, style, width = page.evaluate("""() => { const e = document.activeElement; const s = getComputedStyle(e);
+            return [e.getAttribute('data-key'), e.outerHTML.slice(0, 60), s.outlineStyle, parseFloat(s.outlineWidth)]; }""")
+        seen.add(key)
+        assert style != "none" and width >= 2, f"no visible focus on {html}"
+    assert seen == {str(i) for i in range(targets)}
     page.context.close()
 
 
 def test_skip_link_moves_focus_to_main(browser, server):
-    page = open_page(browser, server + "en/")
+    page = open_page(browser, server, server + "en/")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip-link"
+    assert page.evaluate("document.activeElement.getBoundingClientRect().top") >= 0  # shown when focused
     page.keyboard.press("Enter")
     assert page.evaluate("document.activeElement.id") == "main"
     page.context.close()
 
 
-@pytest.mark.parametrize("path, name", [("", "home-vi"), ("ar/", "home-ar"),
-                                        ("indicators/online-dossiers.html", "online-dossiers-vi"),
-                                        ("ar/indicators/online-dossiers.html", "online-dossiers-ar")])
-@pytest.mark.parametrize("width", [360, 1280])
-def test_no_horizontal_overflow_and_screenshots(browser, server, path, name, width):
-    page = open_page(browser, server + path, width=width)
+@pytest.mark.parametrize("lang", LANGS)
+def test_dark_mode_passes_axe(browser, server, lang):
+    page = open_page(browser, server, server + LANGS[lang] + "indicators/online-dossiers.html", color_scheme="dark")
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
+    results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert [v["id"] for v in results.response["violations"]] == []
+    page.context.close()
+
+
+def test_print_shows_charts_and_tables_but_not_navigation(browser, server):
+    page = open_page(browser, server, server + "en/indicators/online-dossiers.html")
+    page.emulate_media(media="print")
+    assert not page.locator(".main-nav").is_visible()
+    assert page.locator("figure.chart").is_visible() and page.locator("table.data-table").is_visible()
+    page.context.close()
+
+
+def test_reduced_motion_is_respected(browser, server):
+    page = open_page(browser, server, server + "en/", reduced_motion="reduce")
+    assert page.evaluate("getComputedStyle(document.querySelector('a')).transitionDuration") in ("0s", "")
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 768, 1280])
+@pytest.mark.parametrize("template, lang", PAGES)
+def test_fits_the_screen_and_screenshots(browser, server, template, lang, width):
+    page = open_page(browser, server, url_of(server, template, lang), width=width)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"page is {overflow}px wider than a {width}px screen"
-    SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
-    if name.endswith("-ar"):
+    if lang == "ar":
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{template}-{lang}-{width}.png"), full_page=True)
     page.context.close()

@@ -190,3 +190,45 @@ def test_catalogue_states_each_column_rule_in_words(shipped_site):
     checks = [li.get_text() for li in page.select("#dataset-eid_accounts ul.checks li")]
     assert "Accounts activated is never more than Applications collected." in checks
     assert "Applications collected is a running total: it never falls from one date to the next." in checks
+
+
+def test_every_page_fits_the_weight_budget(shipped_site):
+    import gzip
+    css = sum(len(gzip.compress(p.read_bytes(), 9)) for p in shipped_site.glob("assets/*.css"))
+    for path in html_files(shipped_site):
+        weight = len(gzip.compress(path.read_bytes(), 9)) + css
+        assert weight <= 50 * 1024, f"{path.relative_to(shipped_site)}: {weight} bytes of HTML+CSS (gzip)"
+
+
+def test_strict_content_security_policy_on_every_page(shipped_site):
+    headers = (shipped_site / "_headers").read_text()
+    for path in html_files(shipped_site):
+        page = parse(path)
+        (meta,) = page.select('meta[http-equiv="Content-Security-Policy"]')
+        policy = dict(part.strip().split(" ", 1) for part in meta["content"].split(";"))
+        assert policy["default-src"] == "'self'" and policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+        assert "unsafe" not in meta["content"]
+        assert meta["content"] in headers
+        if not page.select(".chart-frame"):
+            assert not page.select("script"), f"{path}: script on a page without charts"
+
+
+def test_chart_colours_contrast_with_the_background():
+    from portal import charts
+
+    def luminance(hex_colour):
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for colour in [*charts.COLOURS, charts.TARGET_COLOUR, charts.TRACK_STROKE, charts.TEXT_COLOUR]:
+        ratio = (1.05) / (luminance(colour) + 0.05)
+        assert ratio >= 3, f"{colour} has contrast {ratio:.2f}:1 against white"
+
+
+def test_every_chart_labels_its_values_directly(shipped_site):
+    # Colour is never the only key: each chart writes its values (and names its parts) as text.
+    for path in shipped_site.glob("charts/*.vl.json"):
+        spec = json.loads(path.read_text())
+        texts = [layer for layer in spec["layer"] if (layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]) == "text"]
+        assert texts, f"{path.name} has no text labels"

@@ -1,0 +1,253 @@
+"""Article markup: Markdown with chart and figure shortcodes, turned into sanitised HTML."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import re
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import markdown
+import nh3
+from markdown.blockprocessors import BlockProcessor
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import AtomicString
+
+# Shortcodes become tokens between two private-use characters; the author's own text is
+# stripped of those characters first, so a token can only come from this module and it
+# survives sanitising as plain text until the page fills it in.
+OPEN, CLOSE = "\ue000", "\ue001"
+TOKEN = re.compile(f"{OPEN}(chart|figure|image):([^{OPEN}{CLOSE}]*){CLOSE}")
+SHORTCODE = r'\{\{[ \t]*(?P<kind>[^\s"{}]*)[ \t]*(?P<arg>[^}\n]*?)[ \t]*\}\}'
+CHART_LINE = re.compile(rf"^[ ]{{0,3}}{SHORTCODE}[ \t]*$", re.MULTILINE)
+KINDS = ("chart", "figure")
+IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*\.(?:jpe?g|png|webp|avif|gif)$")
+IMAGES_PREFIX = "images/"
+
+MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "sane_lists", "smarty", "toc"]
+# Quotation marks as each language prints them; the others keep the English curly quotes.
+QUOTES = {"ar": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"}}
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
+    "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q",
+    "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
+    "time", "tr", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "lang", "dir", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align", "scope"},
+    "ol": {"start"},
+    "time": {"datetime"},
+}
+# Only the classes Markdown itself writes: the site's own classes (skip link, print rules)
+# could otherwise hide or move an article's text.
+ALLOWED_CLASSES = {"div": {"footnote", "toc"}, "a": {"footnote-ref", "footnote-backref"}}
+# nh3 writes every attribute value in double quotes, so this finds whole tags even when a
+# value contains ">".
+TAG = re.compile(r'<(a|img)((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
+ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
+WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Names:
+    """The charts and figures an article may name."""
+
+    charts: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One shortcode met in an article, with what is wrong with it, if anything."""
+
+    kind: str
+    name: str
+    raw: str
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Markup:
+    """An article body as HTML with tokens, and what it refers to."""
+
+    html: str
+    references: tuple[Reference, ...] = ()
+    images: tuple[str, ...] = ()  # files of content/images/ shown in the text
+    image_problems: tuple[tuple[str, str], ...] = ()  # (address as written, message)
+    words: int = 0
+
+    @property
+    def charts(self) -> tuple[str, ...]:
+        """Indicator slugs of the charts placed in the text."""
+        return tuple(r.name for r in self.references if r.kind == "chart" and not r.problem)
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        """`slug.field` names of the figures placed in the text."""
+        return tuple(r.name for r in self.references if r.kind == "figure" and not r.problem)
+
+
+def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: str | None = None,
+                backlink_title: str | None = None) -> Markup:
+    """Render Markdown, sanitise it and resolve shortcodes, images and links."""
+    text = text.replace(OPEN, "").replace(CLOSE, "")
+    found: list[Reference] = []
+    # The page title is the only <h1>: a body that uses "#" headings is shifted down one level.
+    shift = 2 if re.search(r"^#(?!#)", text, re.MULTILINE) else 1
+    configs = {
+        "toc": {"baselevel": shift},
+        "tables": {"use_align_attribute": True},
+        "smarty": {"substitutions": QUOTES.get(lang, {})},
+    }
+    if backlink_title:
+        configs["footnotes"] = {"BACKLINK_TITLE": backlink_title.replace("%(number)s", "%d")}
+    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, ShortcodeExtension(names, found)],
+                           extension_configs=configs, output_format="html")
+    clean = sanitise(md.convert(text))
+    images: list[str] = []
+    image_problems: list[tuple[str, str]] = []
+    clean = TAG.sub(lambda m: _fix_tag(m, site_host, images, image_problems), clean)
+    seen: set[str] = set()
+    for index, ref in enumerate(found):
+        if ref.kind == "chart" and not ref.problem:
+            if ref.name in seen:
+                found[index] = Reference(ref.kind, ref.name, ref.raw, f"chart {ref.name!r} is already in this article")
+            seen.add(ref.name)
+    words = len(WORD.findall(re.sub(r"<[^>]*>", " ", TOKEN.sub(" x ", clean))))
+    return Markup(clean, tuple(found), tuple(dict.fromkeys(images)), tuple(image_problems), words)
+
+
+def render_markdown(text: str, lang: str = "en", names: Names = Names()) -> str:
+    """Render Markdown to safe HTML (no script, handlers or foreign frames); shortcodes stay tokens."""
+    return make_markup(text, lang, names).html
+
+
+def sanitise(fragment: str) -> str:
+    """Keep only the safe list of tags, attributes, classes and URL schemes."""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel=None,
+    )
+
+
+def fill_tokens(fragment: str, replace: Callable[[str, str, str], str]) -> str:
+    """Replace each token with `replace(kind, name, html_before_it)`."""
+    parts, last = [], 0
+    for match in TOKEN.finditer(fragment):
+        parts += [fragment[last:match.start()], replace(match[1], match[2], fragment[:match.start()])]
+        last = match.end()
+    return "".join(parts) + fragment[last:]
+
+
+def is_external(href: str, site_host: str | None = None) -> bool:
+    """True for an address on another host (http, https or protocol-relative)."""
+    parts = urlsplit(href.strip())
+    if parts.scheme.lower() not in ("", "http", "https") or not parts.netloc:
+        return False
+    return parts.hostname != site_host
+
+
+def _fix_tag(match: re.Match, site_host, images: list, problems: list) -> str:
+    name, attrs = match[1], dict(ATTRIBUTE.findall(match[2]))
+    if name == "a":
+        if is_external(html.unescape(attrs.get("href", "")), site_host):
+            # Another site gets neither the window nor the address of the article.
+            attrs["rel"] = "noopener noreferrer"
+    else:
+        src = html.unescape(attrs.get("src", ""))
+        file = src.removeprefix(IMAGES_PREFIX)
+        if src.startswith(IMAGES_PREFIX) and IMAGE_NAME.match(file):
+            images.append(file)
+            attrs["src"] = f"{OPEN}image:{file}{CLOSE}"
+        elif src:
+            where = "is on another host" if urlsplit(src).netloc else "is not in content/images/"
+            problems.append((src, f"picture {src!r} {where}: copy it into content/images/ "
+                                  "and write images/NAME (lowercase, .jpg, .png, .webp, .avif or .gif)"))
+            attrs.pop("src")
+    return f"<{name}" + "".join(f' {key}="{value}"' for key, value in attrs.items()) + ">"
+
+
+class ShortcodeExtension(markdown.Extension):
+    """`{{ chart "slug" }}` on a line of its own, and `{{ figure "slug.field" }}` inside text."""
+
+    def __init__(self, names: Names, found: list[Reference]):
+        super().__init__()
+        self.names = names
+        self.found = found
+
+    def extendMarkdown(self, md):
+        """Register the block and inline processors."""
+        # After indented code (80), so a shortcode in a code block stays text.
+        md.parser.blockprocessors.register(_ChartBlock(md.parser, self), "p06-chart", 72)
+        # After code spans (190), before links and emphasis.
+        md.inlinePatterns.register(_InlineShortcode(SHORTCODE, self), "p06-shortcode", 185)
+
+    def check(self, kind: str, arg: str, raw: str, block: bool) -> Reference:
+        """Record one shortcode and decide whether it names something known."""
+        name = arg[1:-1].strip() if len(arg) >= 2 and arg[0] == arg[-1] == '"' else None
+        if kind not in KINDS:
+            hint = difflib.get_close_matches(kind, KINDS, n=1)
+            problem = f"unknown shortcode {raw}" + (f"; did you mean `{hint[0]}`?" if hint else
+                                                     '; use {{ chart "SLUG" }} or {{ figure "SLUG.FIELD" }}')
+        elif name is None:
+            problem = f'write the name in double quotes, as in {{{{ {kind} "{arg.strip(chr(34)) or "NAME"}" }}}}'
+        elif kind == "chart" and not block:
+            problem = f"{raw} must be on a line of its own, with a blank line before and after"
+        else:
+            known = self.names.charts if kind == "chart" else self.names.figures
+            problem = None if name in known else _unknown(kind, name, known)
+        ref = Reference(kind, name or arg, raw, problem)
+        self.found.append(ref)
+        return ref
+
+
+def _unknown(kind: str, name: str, known: tuple[str, ...]) -> str:
+    hint = difflib.get_close_matches(name, known, n=1)
+    message = f"unknown {kind} {name!r}"
+    if hint:
+        message += f"; did you mean {hint[0]!r}?"
+    return message + f" Known {kind}s: {', '.join(known) or 'none'}"
+
+
+class _ChartBlock(BlockProcessor):
+    def __init__(self, parser, extension: ShortcodeExtension):
+        super().__init__(parser)
+        self.extension = extension
+
+    def test(self, parent, block) -> bool:
+        return any(m["kind"] == "chart" for m in CHART_LINE.finditer(block))
+
+    def run(self, parent, blocks) -> None:
+        block = blocks.pop(0)
+        match = next(m for m in CHART_LINE.finditer(block) if m["kind"] == "chart")
+        before, after = block[:match.start()].rstrip("\n"), block[match.end():].lstrip("\n")
+        if before:
+            self.parser.parseBlocks(parent, [before])
+        ref = self.extension.check("chart", match["arg"], match.group().strip(), block=True)
+        holder = etree.SubElement(parent, "div")
+        holder.text = AtomicString(f"{OPEN}chart:{ref.name}{CLOSE}" if not ref.problem else match.group().strip())
+        if after:
+            blocks.insert(0, after)
+
+
+class _InlineShortcode(InlineProcessor):
+    def __init__(self, pattern: str, extension: ShortcodeExtension):
+        super().__init__(pattern)
+        self.extension = extension
+
+    def handleMatch(self, m, data):
+        ref = self.extension.check(m["kind"], m["arg"], m.group(), block=False)
+        text = f"{OPEN}figure:{ref.name}{CLOSE}" if ref.kind == "figure" and not ref.problem else m.group()
+        return AtomicString(text), m.start(0), m.end(0)
+
