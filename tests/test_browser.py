@@ -198,6 +198,8 @@ def test_dark_mode_passes_axe(browser, server, lang):
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
     results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
     assert [v["id"] for v in results.response["violations"]] == []
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"dark-{lang}-1280.png"), full_page=True)
     page.context.close()
 
 
