@@ -48,6 +48,8 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _) ->
     specs = {}
     for size, width in SIZES.items():
         spec = maker(dataset, chart, province_code, fmt, _, width).to_dict()
+        if _rtl(fmt):
+            _embed_rtl(spec)
         spec["usermeta"] = {"embedOptions": {
             "actions": False, "renderer": "svg", "formatLocale": fmt.d3_format_locale(),
         }}
@@ -99,18 +101,53 @@ def _configure(chart, fmt: Formatter, width: int):
     ).configure_view(stroke=None)
 
 
-def _band(field: str, order: list[str], narrow: bool) -> alt.Y:
+def _embed_rtl(node) -> None:
+    """Mark every text in the chart's data as right-to-left.
+
+    SVG text is laid out left to right unless told otherwise, which scrambles mixed runs such as
+    "الهدف 40%"; an RTL embedding (U+202B … U+202C) keeps each label in reading order.
+    """
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "values" and isinstance(value, list):
+                for row in value:
+                    for name, cell in row.items():
+                        if isinstance(cell, str):
+                            row[name] = f"\u202b{cell}\u202c"
+            elif key in ("sort", "domain") and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                # Orders and colour domains name the same labels, so they must match them exactly.
+                node[key] = [f"\u202b{v}\u202c" for v in value]
+            else:
+                _embed_rtl(value)
+    elif isinstance(node, list):
+        for item in node:
+            _embed_rtl(item)
+
+
+def _rtl(fmt: Formatter) -> bool:
+    return fmt.lang.direction == "rtl"
+
+
+def _end(fmt: Formatter) -> dict:
+    """Where a label after the end of a bar goes: to its right, or to its left on right-to-left pages."""
+    return {"align": "right", "dx": -4} if _rtl(fmt) else {"align": "left", "dx": 4}
+
+
+def _band(field: str, order: list[str], narrow: bool, fmt: Formatter) -> alt.Y:
     """The category axis: named beside the bars when wide, above them (full width) when narrow."""
     if narrow:
         return alt.Y(f"{field}:N", sort=order, title=None, axis=None)
-    return alt.Y(f"{field}:N", sort=order, title=None, axis=alt.Axis(labelLimit=240))
+    # On right-to-left pages bars grow from the right, so their names sit on the right.
+    return alt.Y(f"{field}:N", sort=order, title=None,
+                 axis=alt.Axis(labelLimit=240, orient="right" if _rtl(fmt) else "left"))
 
 
-def _band_labels(values: list[dict], field: str, order: list[str], narrow: bool, bar_size: int) -> list:
+def _band_labels(values: list[dict], field: str, order: list[str], narrow: bool, bar_size: int, fmt: Formatter) -> list:
     if not narrow:
         return []
+    start = {"align": "right", "x": {"expr": "width"}} if _rtl(fmt) else {"align": "left", "x": 0}
     return [alt.Chart(alt.Data(values=values)).mark_text(
-        align="left", baseline="bottom", dy=-(bar_size / 2) - 3, x=0, fontSize=12, color=TEXT_COLOUR,
+        baseline="bottom", dy=-(bar_size / 2) - 3, fontSize=12, color=TEXT_COLOUR, **start,
     ).encode(y=alt.Y(f"{field}:N", sort=order), text=f"{field}:N")]
 
 
@@ -118,9 +155,9 @@ def _step(narrow: bool, bar_size: int) -> int:
     return bar_size + (36 if narrow else 18)
 
 
-def _domain(values, narrow: bool) -> alt.Scale:
+def _domain(values, narrow: bool, fmt: Formatter) -> alt.Scale:
     top = max((v or 0) for v in values) or 1
-    return alt.Scale(domainMax=top * (1.5 if narrow else HEADROOM))
+    return alt.Scale(domainMax=top * (1.5 if narrow else HEADROOM), reverse=_rtl(fmt))
 
 
 def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -144,15 +181,15 @@ def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, w
     base = _base(values, width, height, fmt)
     # Horizontal bars keep long category names readable on a phone.
     bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
-        y=_band("label", order, narrow),
+        y=_band("label", order, narrow, fmt),
         x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt_code, tickCount=3 if narrow else 5),
-                scale=alt.Scale(domain=[0, 1]) if dataset.field(y).is_percent
-                else _domain([v["value"] for v in values], narrow)),
+                scale=alt.Scale(domain=[0, 1], reverse=_rtl(fmt)) if dataset.field(y).is_percent
+                else _domain([v["value"] for v in values], narrow, fmt)),
         tooltip=tooltip,
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+    labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
         y=alt.Y("label:N", sort=order), x="value:Q", text="text:N")
-    layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size)
+    layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size, fmt)
     target_rows = [r for r in rows if target and r.get(target) is not None]
     if target_rows:
         goal = target_rows[0][target]
@@ -160,7 +197,7 @@ def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, w
                                       "text": _("Target {value}").format(value=fmt.percent(goal))}])
         rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x="value:Q")
         rule_label = alt.Chart(rule_data).mark_text(
-            color=TARGET_COLOUR, align="left", baseline="bottom", dx=4, dy=-2, fontSize=12, fontWeight="bold", y=0,
+            color=TARGET_COLOUR, baseline="bottom", dy=-2, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
         ).encode(x="value:Q", text="text:N")
         layers += [rule, rule_label]
     return _configure(alt.layer(*layers), fmt, width)
@@ -185,9 +222,9 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
     base = _base(values, width, height, fmt)
     # Measures are named on the axis itself, so colour is never the only key.
     encoding = dict(
-        y=_band("measure", order, narrow),
+        y=_band("measure", order, narrow, fmt),
         x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 4),
-                scale=_domain([v["value"] for v in values], narrow)),
+                scale=_domain([v["value"] for v in values], narrow, fmt)),
         tooltip=[alt.Tooltip("period:N", title=_("Date")), alt.Tooltip("measure:N", title=_("Figure")),
                  alt.Tooltip("text:N", title=_("Value"))],
     )
@@ -198,11 +235,11 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
     else:
         encoding["color"] = alt.Color("measure:N", sort=order, legend=None, scale=alt.Scale(range=COLOURS))
         bars = base.mark_bar(size=bar_size).encode(**encoding)
-    labels = base.mark_text(align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+    labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
         y=alt.Y("measure:N", sort=order), x="value:Q", text="text:N",
         **({"yOffset": alt.YOffset("period:N")} if len(periods) > 1 else {}))
     names = [{"measure": m} for m in order]
-    return _configure(alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size)), fmt, width)
+    return _configure(alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size, fmt)), fmt, width)
 
 
 def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -222,12 +259,12 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     narrow = width < 400
     bar_size = 24 if narrow else 32
     height = max(60, len(tracks) * _step(narrow, bar_size))
-    y = _band("label", order, narrow)
+    y = _band("label", order, narrow, fmt)
     track = alt.Chart(alt.Data(values=tracks)).mark_bar(
         size=bar_size, fill=TRACK_FILL, stroke=TRACK_STROKE, strokeWidth=1).encode(
         y=y, x=alt.X("total:Q", title=field_title(dataset, total, lang),
                      axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 5),
-                     scale=_domain([t["total"] for t in tracks], narrow)),
+                     scale=_domain([t["total"] for t in tracks], narrow, fmt)),
         tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("text:N", title=_("Value"))])
     bars = alt.Chart(alt.Data(values=segments)).mark_bar(size=bar_size - 8).encode(
         y=y, x=alt.X("value:Q", stack="zero"),
@@ -237,8 +274,8 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
         tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("part:N", title=_("Part")),
                  alt.Tooltip("text:N", title=_("Value"))])
     labels = alt.Chart(alt.Data(values=tracks)).mark_text(
-        align="left", dx=4, fontSize=13, fontWeight="bold", color=TEXT_COLOUR).encode(
+        fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
         y=y, x="total:Q", text="text:N")
-    chart_ = alt.layer(track, bars, labels, *_band_labels(tracks, "label", order, narrow, bar_size)).properties(
+    chart_ = alt.layer(track, bars, labels, *_band_labels(tracks, "label", order, narrow, bar_size, fmt)).properties(
         width=width, height=height)
     return _configure(chart_, fmt, width)

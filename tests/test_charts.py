@@ -98,3 +98,24 @@ def test_a_new_month_adds_a_bar_and_a_change_sentence(tmp_path):
     assert [v["label"] for v in values(bars, spec)] == ["30 November 2023", "31 December 2023"]
     summary = make_indicator(counts, "40", EN, _).summary
     assert summary == ("Issued: 1,500 as of 31 December 2023.", "That is 500 more than on 30 November 2023.")
+
+
+def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
+    ar = Formatter(CONFIG.language("ar"))
+    spec = make_chart_specs(DATASETS["online_dossiers"], "40", ar, _)["wide"]
+    (bars, *_rest) = layers_with(spec, "bar")
+    assert bars["encoding"]["x"]["scale"]["reverse"] is True
+    assert bars["encoding"]["y"]["axis"]["orient"] == "right"
+    (rule,) = layers_with(spec, "rule")
+    texts = [row["text"] for row in values(rule, spec)]
+    assert texts == ["\u202bTarget 40%\u202c"]  # the English msgid here; RTL embedding around it
+    assert all(label["mark"]["align"] == "right" for label in layers_with(spec, "text") if isinstance(label["mark"], dict) and "align" in label["mark"])
+    order = bars["encoding"]["y"]["sort"]
+    assert {v["label"] for v in values(bars, spec)} == set(order)
+
+
+def test_left_to_right_charts_are_not_mirrored():
+    spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN, _)["wide"]
+    (bars, *_rest) = layers_with(spec, "bar")
+    assert bars["encoding"]["x"]["scale"]["reverse"] is False
+    assert bars["encoding"]["y"]["axis"]["orient"] == "left"
