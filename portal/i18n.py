@@ -15,12 +15,16 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
 from babel.support import Translations
+from jinja2 import pass_context
+from markupsafe import Markup, escape
 
 from .config import Language
 from .errors import BuildError, Problem, relative
 
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
+# Interface strings are written in English in the code and templates.
+SOURCE_LANGUAGE = "en"
 
 
 def load_translations(lang: Language, root: Path | None = None) -> gettext.NullTranslations:
@@ -38,6 +42,31 @@ def load_translations(lang: Language, root: Path | None = None) -> gettext.NullT
     write_mo(buffer, catalog)
     buffer.seek(0)
     return Translations(fp=buffer, domain=DOMAIN)
+
+
+def check_catalogues(languages, root: Path | None = None, locales: Path = LOCALES_DIR) -> list[Problem]:
+    """A warning for every interface string that a language's catalogue does not translate."""
+    template = locales / f"{DOMAIN}.pot"
+    with template.open("rb") as handle:
+        wanted = [m.id for m in read_po(handle) if m.id]
+    warnings = []
+    for lang in languages:
+        if lang.code == SOURCE_LANGUAGE:
+            continue
+        path = locales / lang.code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        shown = relative(path, root) if root else path.as_posix()
+        if not path.exists():
+            warnings.append(Problem(shown, None, None, f"no catalogue for {lang.code}: run `make translations`", "warning"))
+            continue
+        with path.open("rb") as handle:
+            catalogue = read_po(handle, locale=lang.locale)
+        for msgid in wanted:
+            message = catalogue.get(msgid)
+            text = message.string if message else None
+            if not text or (isinstance(text, tuple) and not all(text)):
+                shown_id = msgid if isinstance(msgid, str) else msgid[0]
+                warnings.append(Problem(shown, None, None, f"no {lang.code} translation for \"{shown_id}\"", "warning"))
+    return warnings
 
 
 @dataclass(frozen=True)
@@ -102,6 +131,23 @@ class Formatter:
         """Full month names, January first."""
         names = get_month_names("wide", locale=self.lang.locale)
         return [names[i] for i in range(1, 13)]
+
+
+LATIN = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"
+LATIN_RUN = re.compile(rf"[0-9/]*[{LATIN}][{LATIN}0-9/.\-]*(?:[ ,]+[0-9/]*[{LATIN}][{LATIN}0-9/.\-]*)*")
+
+
+@pass_context
+def isolate_latin(context, text) -> Markup:
+    """On right-to-left pages, wrap runs of Latin script (codes, names) in <bdi> so they keep their order."""
+    if context.get("lang") is None or context["lang"].direction != "rtl":
+        return escape(text)
+    parts, last = [], 0
+    for match in LATIN_RUN.finditer(str(text)):
+        parts += [escape(text[last:match.start()]), Markup("<bdi>%s</bdi>") % match.group()]
+        last = match.end()
+    parts.append(escape(text[last:]))
+    return Markup("").join(parts)
 
 
 def _numerals(lang: Language) -> list[str] | None:

@@ -54,3 +54,23 @@ def test_every_interface_string_is_translated(lang):
     catalogue = messages(LOCALES_DIR / lang / "LC_MESSAGES" / "messages.po")
     missing = [m for m in template if not catalogue.get(m)]
     assert not missing, f"untranslated in {lang}: {missing}"
+
+
+def test_latin_runs_are_isolated_on_right_to_left_pages_only():
+    from portal.i18n import isolate_latin
+    ar, en = {"lang": CONFIG.language("ar")}, {"lang": CONFIG.language("en")}
+    text = "القرار 422/QĐ-TTg المؤرخ 4 أبريل <2022>"
+    assert str(isolate_latin(ar, text)) == \
+        "القرار <bdi>422/QĐ-TTg</bdi> المؤرخ 4 أبريل &lt;2022&gt;"
+    assert str(isolate_latin(en, "Decision 422/QĐ-TTg")) == "Decision 422/QĐ-TTg"
+
+
+def test_untranslated_strings_are_reported_as_warnings(tmp_path):
+    from portal.i18n import check_catalogues
+    (tmp_path / "messages.pot").write_text('msgid "Home"\nmsgstr ""\n\nmsgid "News"\nmsgstr ""\n', encoding="utf-8")
+    for code, news in (("vi", "Tin tức"), ("ar", "")):
+        folder = tmp_path / code / "LC_MESSAGES"
+        folder.mkdir(parents=True)
+        (folder / "messages.po").write_text(f'msgid "Home"\nmsgstr "x"\n\nmsgid "News"\nmsgstr "{news}"\n', encoding="utf-8")
+    warnings = check_catalogues(CONFIG.languages, tmp_path, locales=tmp_path)
+    assert [w.format() for w in warnings] == ['ar/LC_MESSAGES/messages.po: warning: no ar translation for "News"']
