@@ -10,6 +10,9 @@ STAMP := $(VENV)/.installed
 site: $(STAMP)
 	$(BIN)/python build.py build
 
+serve: $(STAMP)
+	$(BIN)/python build.py serve --drafts
+
 check: $(STAMP)
 	$(BIN)/python build.py check
 
