@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 
 import altair as alt
+import pandas as pd
 import vl_convert as vlc
 
 from .data import Dataset
@@ -41,13 +43,16 @@ class Chart:
         return f"charts/{self.slug}.{self.lang}.{size}.{ext}"
 
 
-def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _) -> dict:
-    """Build the Vega-Lite specs (one per layout) of an indicator's chart for one language."""
+def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, validate: bool = False) -> dict:
+    """Build the Vega-Lite specs (one per layout) of an indicator's chart for one language.
+
+    Schema validation is slow and the specs come from this module alone: the tests validate them.
+    """
     chart = dataset.indicator["chart"]
     maker = {"bar": _bar, "grouped": _grouped, "progress": _progress}[chart["type"]]
     specs = {}
     for size, width in SIZES.items():
-        spec = maker(dataset, chart, province_code, fmt, _, width).to_dict()
+        spec = maker(dataset, chart, province_code, fmt, _, width).to_dict(validate=validate)
         if _rtl(fmt):
             _embed_rtl(spec)
         spec["usermeta"] = {"embedOptions": {
@@ -59,13 +64,39 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _) ->
 
 def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
     """Make the specs of one chart and render each to SVG with vl-convert."""
-    specs = make_chart_specs(dataset, province_code, fmt, _)
-    locale = fmt.d3_format_locale()
-    svgs = {size: vlc.vegalite_to_svg(spec, format_locale=locale) for size, spec in specs.items()}
+    key = _chart_key(dataset, province_code, fmt, _)
+    specs = _SPECS.get(key) if key else None
+    if specs is None:
+        specs = make_chart_specs(dataset, province_code, fmt, _)
+        if key:
+            _SPECS[key] = specs
+    locale = json.dumps(fmt.d3_format_locale(), sort_keys=True)
+    svgs = {size: _svg(json.dumps(spec, sort_keys=True), locale) for size, spec in specs.items()}
     return Chart(
         slug=dataset.indicator["slug"], lang=fmt.lang.code,
         title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
     )
+
+
+# Specs already made in this process, by everything they depend on: a preview that rebuilds after
+# an edit to an article makes no chart again.
+_SPECS: dict[tuple, dict] = {}
+
+
+def _chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple | None:
+    catalogue = getattr(getattr(_, "__self__", None), "fingerprint", None)
+    if catalogue is None:
+        return None
+    rows = int(pd.util.hash_pandas_object(dataset.frame.astype(str), index=True).sum())
+    described = json.dumps([dataset.indicator, dataset.titles, [f.__dict__ for f in dataset.fields]],
+                           sort_keys=True, default=str)
+    return (dataset.name, rows, described, fmt.lang, province_code, catalogue)
+
+
+@functools.lru_cache(maxsize=1024)
+def _svg(spec: str, locale: str) -> str:
+    """Render a spec to SVG once per process: a preview rebuild after a text edit reuses every chart."""
+    return vlc.vegalite_to_svg(json.loads(spec), format_locale=json.loads(locale))
 
 
 def spec_json(spec: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import hashlib
 import io
 import re
 from dataclasses import dataclass
@@ -41,7 +42,10 @@ def load_translations(lang: Language, root: Path | None = None) -> gettext.NullT
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
+    translations = Translations(fp=buffer, domain=DOMAIN)
+    # Lets caches of translated output tell one version of the catalogue from another.
+    translations.fingerprint = hashlib.sha256(buffer.getvalue()).hexdigest()
+    return translations
 
 
 def check_catalogues(languages, root: Path | None = None, locales: Path = LOCALES_DIR) -> list[Problem]:

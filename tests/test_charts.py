@@ -119,3 +119,12 @@ def test_left_to_right_charts_are_not_mirrored():
     (bars, *_rest) = layers_with(spec, "bar")
     assert bars["encoding"]["x"]["scale"]["reverse"] is False
     assert bars["encoding"]["y"]["axis"]["orient"] == "left"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en", "ar"])
+@pytest.mark.parametrize("name", ["id_cards", "eid_accounts", "online_dossiers", "tasks", "public_services"])
+def test_specs_are_valid_vega_lite(name, lang):
+    fmt = Formatter(CONFIG.language(lang))
+    fast = make_chart_specs(DATASETS[name], "40", fmt, _)
+    checked = make_chart_specs(DATASETS[name], "40", fmt, _, validate=True)  # raises on an invalid spec
+    assert fast == checked
