@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Command line of the Project 06 transparency portal: build and check the static site."""
+"""Command line of the Project 06 transparency portal: build and check the site, start and schedule news."""
 
 from __future__ import annotations
 
@@ -8,8 +8,12 @@ from pathlib import Path
 
 import click
 
-from portal.errors import BuildError, print_problems
-from portal.site import build_site, load_inputs
+from portal.config import PORTAL_TZ, load_config
+from portal.content import write_new_announcement
+from portal.errors import BuildError, print_problems, relative
+from portal.links import check_links, shown_path
+from portal.news import next_changes
+from portal.site import build_site, load_inputs, parse_clock
 
 ROOT = Path(__file__).resolve().parent
 
@@ -46,11 +50,15 @@ def cli(ctx: click.Context, project: Path):
 @click.option("--base-url", default=None, help="Public address of the site, such as https://example.org/p06/.")
 @CLOCK
 @STRICT
+@click.option("--drafts", is_flag=True, help="Also publish announcements marked draft: true (for previews).")
+@click.option("--future", is_flag=True, help="Also publish announcements whose date or publish_at is after the clock.")
 @click.pass_obj
-def build(project: Path, output: Path | None, base_url: str | None, clock: str | None, strict: bool):
+def build(project: Path, output: Path | None, base_url: str | None, clock: str | None, strict: bool,
+          drafts: bool, future: bool):
     """Check every input, then build the site; on any error nothing is written."""
     output = output or project / "site"
-    summary = build_site(project, output, base_url=base_url, progress=_progress, clock=clock, strict=strict)
+    summary = build_site(project, output, base_url=base_url, progress=_progress, clock=clock, strict=strict,
+                         drafts=drafts, future=future)
     print_problems(summary.warnings)
     click.echo(summary.line(output))
 
@@ -58,13 +66,68 @@ def build(project: Path, output: Path | None, base_url: str | None, clock: str |
 @cli.command()
 @CLOCK
 @STRICT
+@click.option("--links", is_flag=True, help="Also check every internal link, anchor and asset of the built site.")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              show_default="site/ in the project", help="The built site that --links checks.")
+@click.option("--base-url", default=None, help="Address the site was built for (default: read from its robots.txt).")
 @click.pass_obj
-def check(project: Path, clock: str | None, strict: bool):
-    """Check config, data and content without writing anything (exit 1 on errors)."""
+def check(project: Path, clock: str | None, strict: bool, links: bool, output: Path | None, base_url: str | None):
+    """Check config, data and content without writing anything (exit 1 on errors); --links checks the built site."""
     inputs = load_inputs(project, clock=clock, strict=strict)
     print_problems(inputs.warnings)
     click.echo(f"OK: {len(inputs.datasets)} datasets, {len(inputs.news)} announcements, "
                f"{len(inputs.config.languages)} languages.")
+    if links:
+        site = output or project / "site"
+        report = check_links(site, base_url, shown_path(site, project))
+        print_problems(report.problems)
+        if report.problems:
+            click.echo(f"{len(report.problems)} broken link(s) in {shown_path(site, project)}.", err=True)
+            sys.exit(1)
+        click.echo(f"OK: {report.links} links in {report.files} files, none broken.")
+
+
+@cli.command("next-change")
+@CLOCK
+@click.pass_obj
+def next_change(project: Path, clock: str | None):
+    """Print when the published news next changes by itself (an item appears or expires), for scheduling a rebuild."""
+    inputs = load_inputs(project, clock=clock)
+    changes = next_changes(inputs.news, inputs.clock)
+    if not changes:
+        click.echo("nothing scheduled")
+    for change in changes:
+        click.echo(f"{change.moment.astimezone(PORTAL_TZ).isoformat()} {change.event} "
+                   f"{relative(change.item.src_path, project)}")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--lang", default=None, help="Language code of the text, such as vi (default: the site's first language).")
+@click.option("--slug", default=None, help="Short title for the address, when the title has no Latin letters.")
+@CLOCK
+@click.pass_obj
+def new(project: Path, title: str, lang: str | None, slug: str | None, clock: str | None):
+    """Start an announcement: write content/announcements/DATE-SLUG.LANG.md (a draft) and print its path."""
+    config = load_config(project)
+    today = parse_clock(clock).astimezone(PORTAL_TZ).date()
+    path = write_new_announcement(project, title, lang or config.default_language.code,
+                                  [language.code for language in config.languages], today, slug)
+    click.echo(relative(path, project))
+
+
+@cli.command()
+@click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
+              show_default="site/ in the project", help="Folder to build into and serve.")
+@click.option("--drafts", is_flag=True, help="Also show announcements marked draft: true.")
+@click.pass_obj
+def serve(project: Path, port: int, output: Path | None, drafts: bool):
+    """Preview the site: build, serve on 127.0.0.1, rebuild on every change and reload open pages."""
+    from portal.serve import serve as run_preview
+
+    output = output or project / "site"
+    run_preview(project, output, port, lambda: build_site(project, output, drafts=drafts, future=drafts))
 
 
 if __name__ == "__main__":

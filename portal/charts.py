@@ -10,6 +10,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from . import cache
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
@@ -95,8 +96,14 @@ def _chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple
 
 @functools.lru_cache(maxsize=1024)
 def _svg(spec: str, locale: str) -> str:
-    """Render a spec to SVG once per process: a preview rebuild after a text edit reuses every chart."""
-    return vlc.vegalite_to_svg(json.loads(spec), format_locale=json.loads(locale))
+    """Render a spec to SVG once per process, and once per cache (.cache/) across builds."""
+    key = cache.current.key("svg", spec, locale)
+    stored = cache.current.get(key)
+    if stored is not None:
+        return stored.decode("utf-8")
+    svg = vlc.vegalite_to_svg(json.loads(spec), format_locale=json.loads(locale))
+    cache.current.put(key, svg.encode("utf-8"))
+    return svg
 
 
 def spec_json(spec: dict) -> str:

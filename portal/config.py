@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass
@@ -13,7 +14,10 @@ from babel.numbers import parse_pattern
 from .errors import BuildError, Problem
 
 CONFIG_FILE = "site.toml"
-NAV_PAGES = ("home", "indicators", "news", "data")
+# The province's time zone decides what "today" and "the future" mean for data and news
+# (Viet Nam keeps UTC+7 all year).
+PORTAL_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
+NAV_PAGES = ("home", "indicators", "news", "data", "search")
 SITE_KEYS = {
     "base_url": str,
     "languages": list,

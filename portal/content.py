@@ -4,36 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
+import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import markdown
-import nh3
 import yaml
 
+from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
+from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
 ANNOUNCEMENTS_DIR = Path("content") / "announcements"
+IMAGES_DIR = Path("content") / "images"
 FILE_NAME = re.compile(r"^(?P<date>\d{4}-\d{2}-\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.md$")
-REQUIRED = {"title": str, "date": dt.date, "summary": str, "tags": list}
-OPTIONAL = {"author": str, "draft": bool}
-MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "sane_lists", "smarty", "toc"]
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
-    "em", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "ol", "p", "pre", "q",
-    "s", "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead",
-    "time", "tr", "ul",
-}
-ALLOWED_ATTRIBUTES = {
-    "*": {"id", "class", "lang", "dir", "title"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan", "align"},
-    "th": {"colspan", "rowspan", "align", "scope"},
-    "ol": {"start"},
-    "time": {"datetime"},
+# Short titles that would land on the news pages' own addresses, or that Windows refuses as file names.
+RESERVED_SLUGS = frozenset({"index", "page", "tags", "archive", "feed", "con", "prn", "aux", "nul",
+                            *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))})
+# Each key and the kind of value it takes; the README documents every one.
+REQUIRED = {"title": "text", "date": "moment", "summary": "text", "tags": "tags"}
+OPTIONAL = {"draft": "flag", "publish_at": "moment", "expire_at": "moment", "image": "image",
+            "image_alt": "text", "author": "text"}
+KNOWN = {**REQUIRED, **OPTIONAL}
+MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+WORDS_PER_MINUTE = 200
+MESSAGES = {
+    "text": "`{key}` must be text, such as {key}: \"…\"",
+    "moment": "`{key}` must be a date written YYYY-MM-DD, or a date and time such as 2024-01-19T08:00+07:00, not {value!r}",
+    "tags": "`tags` must be a list of words, such as [\"căn cước\", \"VNeID\"]",
+    "flag": "`{key}` must be true or false, not {value!r}",
+    "image": "`image` must be the name of a picture in content/images/, such as hoi-nghi.jpg "
+             "(lowercase letters, digits and hyphens; .jpg, .png, .webp, .avif or .gif)",
 }
 
 
@@ -44,22 +47,59 @@ class Announcement:
     src_path: Path
     lang: str
     slug: str
-    date: dt.date
+    date: dt.date  # in the province's time zone
+    moment: dt.datetime  # the date, or date and time, with its time zone
     title: str
     summary: str
     tags: tuple[str, ...]
     author: str | None
     draft: bool
-    body_html: str
+    body_html: str  # sanitised HTML; charts, figures and pictures are still tokens
+    has_time: bool = False
+    publish_at: dt.datetime | None = None
+    expire_at: dt.datetime | None = None
+    image: str | None = None
+    image_alt: str | None = None
+    words: int = 0
+    charts: tuple[str, ...] = ()
+    figures: tuple[str, ...] = ()
+    images: tuple[str, ...] = ()  # every picture, from front matter and text
 
     @property
     def key(self) -> str:
         """What links the translations of one announcement: date and slug."""
         return f"{self.date.isoformat()}-{self.slug}"
 
+    @property
+    def appears_at(self) -> dt.datetime:
+        """When the announcement may first be published: its date, or `publish_at` if later."""
+        return max(self.moment, self.publish_at) if self.publish_at else self.moment
 
-def load_announcements(root: Path, languages: tuple[str, ...]) -> list[Announcement]:
+    @property
+    def reading_minutes(self) -> int:
+        """Estimated reading time, at least one minute."""
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
+
+    @property
+    def datetime_attr(self) -> str:
+        """The value for a <time datetime> attribute."""
+        return self.moment.isoformat() if self.has_time else self.date.isoformat()
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What loading needs to know beyond the files themselves."""
+
+    languages: tuple[str, ...]
+    names: Names = Names()
+    site_host: str | None = None
+    backlink_titles: dict = field(default_factory=dict)  # language -> footnote backlink title
+
+
+def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Names(),
+                       site_host: str | None = None, backlink_titles: dict | None = None) -> list[Announcement]:
     """Read every announcement file; raise BuildError listing every problem in every file."""
+    rules = Rules(tuple(languages), names, site_host, backlink_titles or {})
     folder = root / ANNOUNCEMENTS_DIR
     problems: list[Problem] = []
     items = []
@@ -67,14 +107,14 @@ def load_announcements(root: Path, languages: tuple[str, ...]) -> list[Announcem
         if path.name.startswith(".") or path.is_dir():
             continue
         shown = relative(path, root)
+        raw = path.read_bytes()
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raw = path.read_bytes()
             line = raw[: exc.start].count(b"\n") + 1
             problems.append(Problem(shown, line, None, "not valid UTF-8; save the file as UTF-8"))
             continue
-        item = make_announcement(path, shown, text, languages, problems)
+        item = make_announcement(path, shown, text, rules, problems, root)
         if item is not None:
             items.append(item)
     seen: dict[tuple, str] = {}
@@ -86,102 +126,234 @@ def load_announcements(root: Path, languages: tuple[str, ...]) -> list[Announcem
         seen.setdefault(key, relative(item.src_path, root))
     if problems:
         raise BuildError(problems)
-    return sorted(items, key=lambda a: (a.date, a.slug, a.lang), reverse=True)
+    return sorted(items, key=lambda a: (a.moment, a.slug, a.lang), reverse=True)
 
 
-def make_announcement(path: Path, shown: str, text: str, languages, problems: list[Problem]):
-    """Check one file's name and front matter and render its body; None when it has problems."""
+def load_images(root: Path, items) -> dict[str, bytes]:
+    """The bytes of every picture the announcements show, by file name."""
+    return {name: (root / IMAGES_DIR / name).read_bytes() for item in items for name in item.images}
+
+
+def make_announcement(path: Path, shown: str, text: str, rules: Rules, problems: list[Problem],
+                      root: Path | None = None) -> Announcement | None:
+    """Check one file's name, front matter and text; None when it has problems (added to `problems`)."""
     name = unicodedata.normalize("NFC", path.name)
     match = FILE_NAME.match(name)
     if not match:
         problems.append(Problem(shown, None, None, "file name must look like YYYY-MM-DD-short-title.LANG.md "
                                 "(lowercase ASCII letters, digits and hyphens; LANG such as vi, en, ar)"))
         return None
-    if match["lang"] not in languages:
-        problems.append(Problem(shown, None, None, f"language {match['lang']!r} is not one of {', '.join(languages)}"))
+    if match["lang"] not in rules.languages:
+        problems.append(Problem(shown, None, None, f"language {match['lang']!r} is not one of {', '.join(rules.languages)}"))
+        return None
+    if match["slug"] in RESERVED_SLUGS:
+        problems.append(Problem(shown, None, None, f"the short title {match['slug']!r} is reserved for the "
+                                "portal's own pages; choose another"))
         return None
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
     lines = text.split("\n")
-    if not lines or lines[0].strip() != "---":
+    if lines[0].strip() != "---":
         problems.append(Problem(shown, 1, None, "the file must start with front matter between two lines of ---"))
         return None
-    try:
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-    except StopIteration:
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+    if end is None:
         problems.append(Problem(shown, 1, None, "front matter is not closed by a line of ---"))
         return None
+    before = len(problems)
+    parsed = _parse_front_matter("\n".join(lines[1:end]), shown, problems)
+    body = _make_body(lines[end + 1:], end + 2, match["lang"], shown, rules, problems, root)
+    if parsed is None:
+        return None
+    meta, key_lines = parsed
+    values = _check_front_matter(meta, key_lines, shown, problems)
+    file_date = dt.date.fromisoformat(match["date"])
+    _check_together(values, key_lines, file_date, shown, problems, root)
+    if len(problems) > before or body is None:
+        return None
+    moment, has_time = values["date"]
+    publish_at = values.get("publish_at", (None,))[0]
+    expire_at = values.get("expire_at", (None,))[0]
+    image = values.get("image")
+    return Announcement(
+        src_path=path, lang=match["lang"], slug=match["slug"], date=file_date, moment=moment, has_time=has_time,
+        title=values["title"], summary=values["summary"], tags=values["tags"], author=values.get("author"),
+        draft=values.get("draft", False), body_html=body.html, publish_at=publish_at, expire_at=expire_at,
+        image=image, image_alt=values.get("image_alt"), words=body.words, charts=body.charts,
+        figures=body.figures, images=tuple(dict.fromkeys(([image] if image else []) + list(body.images))),
+    )
+
+
+def _check_together(values: dict, key_lines: dict, file_date: dt.date, shown: str, problems: list[Problem],
+                    root: Path | None) -> None:
+    """Rules between keys: the file name's date, expiry after publication, a picture and its description."""
+    def problem(key: str, message: str) -> None:
+        problems.append(Problem(shown, key_lines.get(key, 1), None, message))
+
+    if "date" in values:
+        moment = values["date"][0]
+        if moment.astimezone(PORTAL_TZ).date() != file_date:
+            problem("date", f"date {values['date_text']} differs from the date in the file name "
+                            f"({file_date.isoformat()}), in Asia/Ho_Chi_Minh time")
+        appears = max(moment, values["publish_at"][0]) if "publish_at" in values else moment
+        if "expire_at" in values and values["expire_at"][0] <= appears:
+            problem("expire_at", f"`expire_at` ({values['expire_at'][0].isoformat()}) must be later than the "
+                                 f"moment the announcement appears ({appears.isoformat()})")
+    image = values.get("image")
+    if image and "image_alt" not in key_lines:
+        problem("image", "`image_alt` is needed with `image`: describe the picture for readers who cannot see it")
+    if "image_alt" in values and "image" not in key_lines:
+        problem("image_alt", "`image_alt` describes a picture, but `image` is missing")
+    if image and root is not None and not _image_exists(root, image):
+        problem("image", f"picture {image!r} not found in content/images/")
+
+
+def write_new_announcement(root: Path, title: str, lang: str, languages, today: dt.date, slug: str | None = None) -> Path:
+    """Write a new announcement file with a front matter template; return its path."""
+    shown = "new"
+    title = " ".join(title.split())
+    if not title:
+        raise BuildError.single(shown, "the title is empty")
+    if lang not in languages:
+        raise BuildError.single(shown, f"language {lang!r} is not one of {', '.join(languages)}")
+    slug = slug if slug is not None else slugify(title)
+    if not slug:
+        raise BuildError.single(shown, f"cannot make a short title in Latin letters from {title!r}; give one with --slug")
+    if not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", slug) or slug in RESERVED_SLUGS:
+        raise BuildError.single(shown, f"--slug {slug!r} must be lowercase ASCII letters, digits and hyphens, "
+                                "and not one of the reserved names")
+    folder = root / ANNOUNCEMENTS_DIR
+    for other in sorted(folder.glob(f"*-{slug}.{lang}.md")) if folder.is_dir() else []:
+        match = FILE_NAME.match(other.name)
+        if match and match["slug"] == slug:
+            raise BuildError.single(relative(other, root), f"slug {slug!r} is already used in this language; "
+                                    "choose another title or --slug")
+    path = folder / f"{today.isoformat()}-{slug}.{lang}.md"
+    folder.mkdir(parents=True, exist_ok=True)
+    template = (f"---\ntitle: {json.dumps(title, ensure_ascii=False)}\ndate: {today.isoformat()}\n"
+                "summary: \"\"\ntags: []\ndraft: true\n"
+                f"# publish_at: {today.isoformat()}T08:00+07:00\n# expire_at: {today.isoformat()}T17:00+07:00\n"
+                "# image: picture.jpg\n# image_alt: \"\"\n# author: \"\"\n---\n\n"
+                "<!-- Write the text here in Markdown; see \"Adding an announcement\" in README.md. -->\n")
+    with path.open("x", encoding="utf-8") as handle:
+        handle.write(template)
+    return path
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without automatic dates, so every date form is checked by the same rule."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _parse_front_matter(source: str, shown: str, problems: list[Problem]):
+    """The front matter as a dict and the line of each key, or None after recording the problem."""
+    loader = _Loader(source)
     try:
-        meta = yaml.safe_load("\n".join(lines[1:end])) or {}
+        node = loader.get_single_node()
+        meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
-        problems.append(Problem(shown, line, None, f"front matter is not valid YAML: {getattr(exc, 'problem', exc)}"))
+        problems.append(Problem(shown, mark.line + 2 if mark else 1, None,
+                                f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"))
         return None
+    finally:
+        loader.dispose()
     if not isinstance(meta, dict):
         problems.append(Problem(shown, 2, None, "front matter must be a list of `key: value` lines"))
         return None
-    before = len(problems)
-    _check_front_matter(meta, lines[:end], shown, problems)
-    if len(problems) > before:
-        return None
-    if meta["date"] != dt.date.fromisoformat(match["date"]):
-        problems.append(Problem(shown, _key_line(lines, "date"), None,
-                                f"date {meta['date']} differs from the date in the file name ({match['date']})"))
-        return None
-    return Announcement(
-        src_path=path,
-        lang=match["lang"],
-        slug=match["slug"],
-        date=meta["date"],
-        title=meta["title"].strip(),
-        summary=meta["summary"].strip(),
-        tags=tuple(t.strip() for t in meta["tags"]),
-        author=meta.get("author"),
-        draft=meta.get("draft", False),
-        body_html=render_markdown("\n".join(lines[end + 1:])),
-    )
+    key_lines: dict[str, int] = {}
+    for key_node, _value in node.value if node is not None else []:
+        key, line = str(key_node.value), key_node.start_mark.line + 2
+        if key in key_lines:
+            problems.append(Problem(shown, line, None, f"`{key}` is given twice (first on line {key_lines[key]})"))
+        key_lines.setdefault(key, line)
+    return meta, key_lines
 
 
-def render_markdown(text: str) -> str:
-    """Render Markdown to HTML, then keep only safe markup (no script, handlers or foreign frames)."""
-    # The page title is the only <h1>: a body that uses "#" headings is shifted down one level.
-    shift = 2 if re.search(r"^#(?!#)", text, re.MULTILINE) else 1
-    html = markdown.markdown(text, extensions=MARKDOWN_EXTENSIONS,
-                             extension_configs={"toc": {"baselevel": shift}}, output_format="html")
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer",
-    )
-
-
-def _check_front_matter(meta: dict, lines: list[str], shown: str, problems: list[Problem]) -> None:
-    known = {**REQUIRED, **OPTIONAL}
-    for key, kind in known.items():
+def _check_front_matter(meta: dict, key_lines: dict, shown: str, problems: list[Problem]) -> dict:
+    values = {}
+    for key, kind in KNOWN.items():
         if key not in meta:
             if key in REQUIRED:
                 problems.append(Problem(shown, 1, None, f"front matter is missing `{key}`"))
             continue
         value = meta[key]
-        line = _key_line(lines, key)
-        if kind is dt.date:
-            if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-                problems.append(Problem(shown, line, None, f"`date` must be a date written YYYY-MM-DD, not {value!r}"))
-        elif kind is list:
-            if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
-                problems.append(Problem(shown, line, None, "`tags` must be a list of words, such as [\"căn cước\", \"VNeID\"]"))
-        elif not isinstance(value, kind) or (kind is str and not value.strip()):
-            problems.append(Problem(shown, line, None, f"`{key}` must be {'text' if kind is str else kind.__name__}"))
-    for key in sorted(set(meta) - set(known), key=str):
-        hint = difflib.get_close_matches(str(key), list(known), n=1)
-        extra = f"; did you mean `{hint[0]}`?" if hint else f"; known keys: {', '.join(known)}"
-        problems.append(Problem(shown, _key_line(lines, str(key)), None, f"unknown key `{key}`{extra}"))
+        checked = _check_value(kind, value)
+        if checked is None:
+            empty = kind == "text" and isinstance(value, str)
+            message = f"`{key}` is empty: write it between the quotes" if empty else MESSAGES[kind].format(key=key, value=value)
+            problems.append(Problem(shown, key_lines.get(key, 1), None, message))
+        else:
+            values[key] = checked
+    if "date" in values:
+        values["date_text"] = str(meta["date"]).strip()
+    for key in sorted(set(map(str, meta)) - set(KNOWN)):
+        hint = difflib.get_close_matches(key, list(KNOWN), n=1)
+        extra = f"; did you mean `{hint[0]}`?" if hint else f"; known keys: {', '.join(KNOWN)}"
+        problems.append(Problem(shown, key_lines.get(key, 1), None, f"unknown key `{key}`{extra}"))
+    return values
 
 
-def _key_line(lines: list[str], key: str) -> int:
-    for number, line in enumerate(lines, start=1):
-        if re.match(rf"^{re.escape(key)}\s*:", line):
-            return number
-    return 1
+def _check_value(kind: str, value):
+    """The value in the form the portal uses, or None when it is not of the kind."""
+    if kind == "text":
+        return value.strip() if isinstance(value, str) and value.strip() else None
+    if kind == "flag":
+        return value if isinstance(value, bool) else None
+    if kind == "tags":
+        if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+            return None
+        return tuple(dict.fromkeys(" ".join(t.split()) for t in value))
+    if kind == "image":
+        return value if isinstance(value, str) and IMAGE_NAME.match(value) else None
+    return parse_moment(value)
+
+
+def parse_moment(value) -> tuple[dt.datetime, bool] | None:
+    """A date or date-time (Asia/Ho_Chi_Minh unless it says otherwise) and whether a time was given."""
+    text = value.strip() if isinstance(value, str) else None
+    if text is None or not MOMENT.fullmatch(text):
+        return None
+    try:
+        if len(text) == 10:
+            return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(), PORTAL_TZ), False
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=PORTAL_TZ)), True
+
+
+def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: Rules,
+               problems: list[Problem], root: Path | None) -> Markup | None:
+    """Render the text and report its shortcode and picture problems with their lines."""
+    source = "\n".join(lines)
+    body = make_markup(source, lang, rules.names, rules.site_host, rules.backlink_titles.get(lang))
+    before = len(problems)
+    seen: dict[str, int] = {}
+    for ref in body.references:
+        nth = seen[ref.raw] = seen.get(ref.raw, -1) + 1
+        if ref.problem:
+            problems.append(Problem(shown, _line_of(lines, ref.raw, nth, first_line), None, ref.problem))
+    for address, message in body.image_problems:
+        problems.append(Problem(shown, _line_of(lines, address, 0, first_line), None, message))
+    for name in body.images:
+        if root is not None and not _image_exists(root, name):
+            problems.append(Problem(shown, _line_of(lines, f"images/{name}", 0, first_line), None,
+                                    f"picture {name!r} not found in content/images/"))
+    return body if len(problems) == before else None
+
+
+def _line_of(lines: list[str], needle: str, nth: int, first_line: int) -> int:
+    hits = [number for number, line in enumerate(lines, start=first_line) if needle in line]
+    return hits[min(nth, len(hits) - 1)] if hits else first_line
+
+
+def _image_exists(root: Path, name: str) -> bool:
+    folder = (root / IMAGES_DIR).resolve()
+    path = (folder / name).resolve()
+    # A link in content/images/ must not bring in a file from elsewhere on the disk.
+    return path.is_file() and path.parent == folder

@@ -191,6 +191,9 @@ def _check_indicator(indicator: dict, field_names: set, bad) -> None:
     slug = indicator.get("slug")
     if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
         bad("indicator needs a \"slug\" of lowercase letters, digits and hyphens")
+    tags = indicator.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        bad("indicator \"tags\" must be a list of words, in any of the languages")
     chart = indicator.get("chart", {})
     headline = indicator.get("headline", {})
     if chart.get("type") not in CHART_TYPES:

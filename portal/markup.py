@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import html
 import re
+import unicodedata
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from urllib.parse import urlsplit
 import markdown
 import nh3
 from markdown.blockprocessors import BlockProcessor
+from markdown.extensions.toc import slugify_unicode
 from markdown.inlinepatterns import InlineProcessor
 from markdown.util import AtomicString
 
@@ -102,7 +104,7 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
     # The page title is the only <h1>: a body that uses "#" headings is shifted down one level.
     shift = 2 if re.search(r"^#(?!#)", text, re.MULTILINE) else 1
     configs = {
-        "toc": {"baselevel": shift},
+        "toc": {"baselevel": shift, "slugify": _heading_id},
         "tables": {"use_align_attribute": True},
         "smarty": {"substitutions": QUOTES.get(lang, {})},
     }
@@ -139,6 +141,21 @@ def sanitise(fragment: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel=None,
     )
+
+
+def slugify(text: str, limit: int = 60) -> str:
+    """A URL slug in ASCII: Vietnamese letters lose their marks (căn cước → can-cuoc); other scripts drop out."""
+    text = re.sub("[đĐÐ]", "d", text)
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    slug = re.sub(r"[^a-z0-9]+", "-", text.encode("ascii", "ignore").decode().lower()).strip("-")
+    if len(slug) > limit:
+        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
+    return slug
+
+
+def _heading_id(text: str, separator: str) -> str:
+    # Vietnamese headings get readable ASCII ids; Arabic ones keep their letters.
+    return slugify(text) or slugify_unicode(text, separator)
 
 
 def fill_tokens(fragment: str, replace: Callable[[str, str, str], str]) -> str:
@@ -214,10 +231,10 @@ class ShortcodeExtension(markdown.Extension):
 
 def _unknown(kind: str, name: str, known: tuple[str, ...]) -> str:
     hint = difflib.get_close_matches(name, known, n=1)
-    message = f"unknown {kind} {name!r}"
+    listed = ", ".join(known) or "none"
     if hint:
-        message += f"; did you mean {hint[0]!r}?"
-    return message + f" Known {kind}s: {', '.join(known) or 'none'}"
+        return f"unknown {kind} {name!r}; did you mean {hint[0]!r}? Known {kind}s: {listed}"
+    return f"unknown {kind} {name!r}; known {kind}s: {listed}"
 
 
 class _ChartBlock(BlockProcessor):

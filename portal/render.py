@@ -6,6 +6,7 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 
@@ -13,8 +14,9 @@ from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
 from .errors import BuildError
-from .i18n import Formatter
+from .i18n import Formatter, isolate_latin
 from .indicators import Indicator, category_title, field_title, format_value, scope_rows
+from .search import make_search_context
 
 TEMPLATES_DIR = "templates"
 NEWS_ON_HOME = 3
@@ -47,8 +49,10 @@ class SiteData:
     fmt: Formatter
     indicators: tuple[Indicator, ...]
     datasets: tuple[Dataset, ...]
-    news: tuple[Announcement, ...]
+    news: tuple[Announcement, ...]  # published ones only, newest first
     gettext: Callable[[str], str]
+    province_code: str = ""
+    related: dict = field(default_factory=dict)  # indicator slug -> announcements
 
 
 def page_path(lang: Language, key: str) -> str:
@@ -60,25 +64,30 @@ def page_path(lang: Language, key: str) -> str:
     return f"{lang.prefix}{key}/index.html"
 
 
+def feed_path(lang: Language) -> str:
+    """The output path of the language's Atom feed, beside the announcements so their links hold."""
+    return f"{lang.prefix}news/feed.xml"
+
+
 def make_pages(config: Config, data: SiteData, _) -> list[Page]:
-    """List the pages of one language with what each template needs."""
+    """List the pages of one language with what each template needs (news pages: see news.py)."""
     lang = data.lang
     pages = [
         Page("home", "home", lang.code, page_path(lang, "home"), lang.title,
              {"indicators": data.indicators, "news": data.news[:NEWS_ON_HOME]}),
         Page("indicators", "indicators", lang.code, page_path(lang, "indicators"), _("Indicators"),
              {"indicators": data.indicators}),
-        Page("news", "news_list", lang.code, page_path(lang, "news"), _("News"), {"news": data.news}),
         Page("data", "catalogue", lang.code, page_path(lang, "data"), _("Open data"),
              {"datasets": data.datasets}),
     ]
     for indicator in data.indicators:
         key = f"indicators/{indicator.slug}"
         pages.append(Page(key, "indicator", lang.code, page_path(lang, key), indicator.title,
-                          {"indicator": indicator, "dataset": indicator.dataset}))
-    for item in data.news:
-        key = f"news/{item.slug}"
-        pages.append(Page(key, "announcement", lang.code, page_path(lang, key), item.title, {"item": item}))
+                          {"indicator": indicator, "dataset": indicator.dataset,
+                           "related": data.related.get(indicator.slug, ())}))
+    pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
+                      make_search_context(data, _)))
+    pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
     return pages
 
 
@@ -94,16 +103,21 @@ def make_environment(root: Path, translations) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.install_gettext_translations(translations, newstyle=True)
+    env.filters["isolate"] = isolate_latin
     return env
 
 
 def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteData,
-                alternates: dict[str, str], assets: dict[str, str], charts: dict, csp: str) -> str:
-    """Render one page to HTML."""
+                alternates: dict[str, str], assets: dict[str, str], charts: dict, csp: str,
+                extra: dict | None = None) -> str:
+    """Render one page to HTML; `extra` adds template variables (such as the page's metadata)."""
     here = posixpath.dirname(page.dest_path)
 
     def link(target: str) -> str:
         """A link from this page to `target` (a path from the site root) that works on any host and from disk."""
+        if page.kind == "not_found":
+            # Servers show the 404 page at whatever address was asked for: only links from the root hold.
+            return urlsplit(config.base_url).path + target
         return posixpath.relpath(target, here or ".") if target != page.dest_path else posixpath.basename(target)
 
     lang = data.lang
@@ -118,6 +132,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             link=link,
             nav=nav,
             page_path=lambda key: page_path(lang, key),
+            feed=feed_path(lang),
             alternates=[(config.language(code), path) for code, path in sorted(
                 alternates.items(), key=lambda item: [lg.code for lg in config.languages].index(item[0]))],
             assets=assets,
@@ -132,6 +147,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             field_unit=lambda f: _unit_title(f, lang.code),
             category_title=lambda dataset, name, value: category_title(dataset, name, value, lang.code),
             **page.context,
+            **(extra or {}),
         )
     except jinja2.TemplateError as exc:
         raise _template_problem(exc, page) from None

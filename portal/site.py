@@ -2,30 +2,36 @@
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import functools
 import datetime as dt
 import hashlib
 import os
-import io
-import json
 import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import vl_convert as vlc
 
+from . import cache
 from . import charts as charts_mod
-from .config import Config, load_config
+from .cache import open_cache
+from .config import PORTAL_TZ, Config, load_config
 from .errors import BuildError, Problem
-from .content import Announcement, load_announcements
+from .content import Announcement, load_announcements, load_images
 from .data import Dataset, load_datasets
-from .i18n import Formatter, load_translations
+from .i18n import Formatter, check_catalogues, load_translations
 from .indicators import make_indicator
-from .render import SiteData, make_environment, make_pages, render_page
+from .feed import make_feed
+from .news import Publishing, make_names, make_news_pages, make_published, make_related
+from .render import SiteData, feed_path, make_environment, make_pages, render_page
 from .write import check_output, write_site
+from .metadata import make_metas, store_og_image
+from .release import load_package, make_release, release_paths
+from .search import make_search_headers, page_csp, write_search_index
+from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -34,9 +40,6 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self';
 # tag cannot say; fingerprinted assets never change, so browsers may keep them for a year.
 HEADERS = (f"/*\n  Content-Security-Policy: {CSP}; frame-ancestors 'none'\n  X-Content-Type-Options: nosniff\n"
            "  Referrer-Policy: no-referrer\n/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# The province's time zone decides what "today" and "the future" mean for dates in the data.
-PORTAL_TZ = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,10 @@ class Inputs:
 
     config: Config
     datasets: tuple[Dataset, ...]
-    news: tuple[Announcement, ...]
+    news: tuple[Announcement, ...]  # every announcement, drafts and scheduled ones too
     warnings: tuple[Problem, ...] = ()
+    clock: dt.datetime | None = None  # the moment the build speaks for
+    images: dict = dataclasses.field(default_factory=dict)  # pictures of the announcements, by name
 
 
 @dataclass(frozen=True)
@@ -84,34 +89,46 @@ def load_inputs(root: Path, base_url: str | None = None, clock: str | None = Non
 
     With `strict`, warnings count as errors.
     """
-    today = parse_clock(clock).astimezone(PORTAL_TZ).date()
+    moment = parse_clock(clock)
+    today = moment.astimezone(PORTAL_TZ).date()
     config = load_config(root, base_url)
     warnings: list[Problem] = []
     datasets = tuple(load_datasets(root, today, warnings))
-    news = tuple(load_announcements(root, tuple(lang.code for lang in config.languages)))
+    warnings += check_catalogues(config.languages, root)
+    # Footnote back-links carry a title, so Markdown needs it in each language.
+    backlinks = {lang.code: load_translations(lang, root).gettext("Back to the text of note %(number)s")
+                 for lang in config.languages}
+    news = tuple(load_announcements(root, tuple(lang.code for lang in config.languages), make_names(datasets),
+                                    urlsplit(config.base_url).hostname, backlinks))
     if strict and warnings:
         raise BuildError([dataclasses.replace(w, severity="error", message=f"{w.message} [--strict]") for w in warnings])
-    return Inputs(config, datasets, news, tuple(warnings))
+    return Inputs(config, datasets, news, tuple(warnings), moment, load_images(root, news))
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, progress=None,
-               clock: str | None = None, strict: bool = False) -> Summary:
-    """Build the whole site from `root` into `output`; nothing is written unless every step succeeds."""
+               clock: str | None = None, strict: bool = False, drafts: bool = False, future: bool = False) -> Summary:
+    """Build the whole site from `root` into `output`; nothing is written unless every step succeeds.
+
+    `drafts` and `future` also publish drafts and announcements scheduled after the clock.
+    """
     started = time.perf_counter()
     check_output(output, root)
+    open_cache(root)
     inputs = load_inputs(root, base_url, clock, strict)
-    files, pages, chart_count = make_site(root, inputs, progress or (lambda items, label: items))
-    write_site(files, output)
+    publishing = Publishing(inputs.clock, drafts, future)
+    files, pages, chart_count = make_site(root, inputs, progress or (lambda items, label: items), publishing)
+    write_site(files, output, before_swap=write_search_index)
     return Summary(pages, chart_count, len(inputs.datasets), time.perf_counter() - started, inputs.warnings)
 
 
-def make_site(root: Path, inputs: Inputs, progress) -> tuple[dict[str, bytes], int, int]:
+def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | None = None) -> tuple[dict[str, bytes], int, int]:
     """Make every output file in memory: {path: bytes}, plus page and chart counts."""
     config = inputs.config
+    published = make_published(inputs.news, publishing or Publishing(inputs.clock or parse_clock(None)))
     files: dict[str, bytes] = {}
     assets = make_assets(root, files)
     files["_headers"] = HEADERS.encode()
-    files.update(make_downloads(root, inputs.datasets))
+    package = load_package(root)
     indicator_sets = [d for d in inputs.datasets if d.indicator]
 
     per_language = []
@@ -120,28 +137,49 @@ def make_site(root: Path, inputs: Inputs, progress) -> tuple[dict[str, bytes], i
         _ = translations.gettext
         fmt = Formatter(lang)
         indicators = tuple(make_indicator(d, config.province_code, fmt, _) for d in indicator_sets)
-        news = tuple(a for a in inputs.news if a.lang == lang.code and not a.draft)
-        data = SiteData(lang, fmt, indicators, inputs.datasets, news, _)
-        per_language.append((lang, translations, data, make_pages(config, data, _)))
+        news = tuple(a for a in published if a.lang == lang.code)
+        data = SiteData(lang, fmt, indicators, inputs.datasets, news, _, config.province_code,
+                        make_related(indicators, news))
+        per_language.append((lang, translations, data, make_pages(config, data, _) + make_news_pages(data, _)))
+        files[feed_path(lang)] = make_feed(config, data)
+    for name in sorted({name for item in published for name in item.images}):
+        files[f"images/{name}"] = inputs.images[name]
 
     chart_jobs = [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
     chart_files: dict[tuple[str, str], dict] = {}
+    og_images: dict[tuple[str, str], dict] = {}
     for data, dataset, translations in progress(chart_jobs, "Charts"):
         chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, translations.gettext)
         chart_files[(data.lang.code, chart.slug)] = _store_chart(chart, files)
+        og_images[(data.lang.code, f"indicators/{chart.slug}")] = store_og_image(
+            chart, data.lang, translations.gettext, config, files)
+    files.update(make_release(package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
+    metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}
     for lang, _t, _d, pages in per_language:
         for page in pages:
             alternates.setdefault(page.key, {})[lang.code] = page.dest_path
+    for key, versions in alternates.items():
+        if key.startswith("news/"):
+            # Tags, years and untranslated articles exist in some languages only: the switcher
+            # then leads to that language's news list.
+            for code, path in alternates["news"].items():
+                versions.setdefault(code, path)
     page_count = 0
     jobs = [(lang, translations, data, page) for lang, translations, data, pages in per_language for page in pages]
     envs = {lang.code: make_environment(root, translations) for lang, translations, _d, _p in per_language}
     for lang, translations, data, page in progress(jobs, "Pages"):
         charts = {slug: info for (code, slug), info in chart_files.items() if code == lang.code}
-        html = render_page(envs[lang.code], page, config, data, alternates[page.key], assets, charts, csp=CSP)
+        html = render_page(envs[lang.code], page, config, data, alternates[page.key], assets, charts,
+                           csp=page_csp(page, CSP), extra={"meta": metas[(lang.code, page.key)],
+                                                           "release": release_paths(package["name"])})
         files[page.dest_path] = html.encode("utf-8")
         page_count += 1
+    files[SITEMAP] = make_sitemap(config, per_language, metas)
+    files[ROBOTS] = make_robots(config)
+    search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
+    files["_headers"] += make_search_headers(search_pages, CSP).encode()
     return files, page_count, len(chart_files)
 
 
@@ -162,61 +200,12 @@ def make_assets(root: Path, files: dict[str, bytes]) -> dict[str, str]:
 @functools.lru_cache(maxsize=1)
 def vega_bundle() -> bytes:
     """Vega, Vega-Lite and vega-embed from the installed vl-convert: no third-party host is ever involved."""
-    return vlc.javascript_bundle().encode("utf-8")
-
-
-def make_downloads(root: Path, datasets) -> dict[str, bytes]:
-    """CSV and JSON of every dataset, and the data package that describes them."""
-    files = {}
-    package = json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
-    by_name = {d.name: d for d in datasets}
-    for dataset in datasets:
-        names = [f.name for f in dataset.fields]
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(names)
-        records = dataset.records()
-        for row in records:
-            writer.writerow([_csv_cell(row[n]) for n in names])
-        files[f"data/{dataset.name}.csv"] = buffer.getvalue().encode("utf-8")
-        document = {
-            "name": dataset.name,
-            "titles": dataset.titles,
-            "sources": [source.get("en") or source[""] for source in dataset.sources],
-            "licence": dataset.licence,
-            "as_of": dataset.as_of.isoformat() if dataset.as_of else None,
-            "fields": [{"name": f.name, "type": f.type, "titles": f.titles, "unit": f.unit} for f in dataset.fields],
-            "data": records,
-        }
-        files[f"data/{dataset.name}.json"] = (json.dumps(document, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
-    for resource in package["resources"]:
-        published = files[f"data/{resource['name']}.csv"]
-        dataset = by_name[resource["name"]]
-        # Standard Frictionless properties next to the portal's own, so generic tools can read it.
-        resource.update({
-            "title": dataset.titles.get("en", dataset.name),
-            "description": dataset.descriptions.get("en", ""),
-            "mediatype": "text/csv",
-            "bytes": len(published),
-            "hash": "sha256:" + hashlib.sha256(published).hexdigest(),
-        })
-        if dataset.as_of:
-            resource["asOf"] = dataset.as_of.isoformat()
-    package["title"] = package.get("titles", {}).get("en", package.get("name", ""))
-    files["data/datapackage.json"] = (json.dumps(package, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode()
-    return files
-
-
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
-    # A leading sign or "=" would make a spreadsheet run the cell as a formula.
-    if isinstance(value, str) and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    key = cache.current.key("vega-bundle")
+    bundle = cache.current.get(key)
+    if bundle is None:
+        bundle = vlc.javascript_bundle().encode("utf-8")
+        cache.current.put(key, bundle)
+    return bundle
 
 
 def _store_chart(chart, files: dict[str, bytes]) -> dict:

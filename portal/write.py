@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 from .errors import BuildError
@@ -23,8 +24,11 @@ def check_output(output: Path, root: Path) -> None:
         raise BuildError.single(str(output), "this folder holds a project, not a built site; choose another --output")
 
 
-def write_site(files: dict[str, bytes], output: Path) -> None:
-    """Write every file into a temporary sibling of `output`, then swap it in; on failure the old site stays."""
+def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
+    """Write every file into a temporary sibling of `output`, then swap it in; on failure the old site stays.
+
+    `before_swap` runs on the written staging folder (the search indexer needs files on disk).
+    """
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
@@ -33,6 +37,8 @@ def write_site(files: dict[str, bytes], output: Path) -> None:
             target = staging / _safe_relative(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[name])
+        if before_swap is not None:
+            before_swap(staging)
         os.chmod(staging, 0o755)
         if output.exists():
             retired = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))

@@ -116,3 +116,14 @@ def tiny_site(tmp_path_factory) -> Path:
 def parse(path: Path) -> BeautifulSoup:
     """Parse one HTML file."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+SUBPATH_BASE_URL = "https://example.org/p06/"
+
+
+@pytest.fixture(scope="session")
+def subpath_site(tmp_path_factory) -> Path:
+    """The real portal built for a sub-path address, as on project-pages hosting."""
+    output = tmp_path_factory.mktemp("subpath") / "site"
+    build_site(ROOT, output, base_url=SUBPATH_BASE_URL)
+    return output

@@ -162,7 +162,7 @@ def test_vega_is_loaded_only_when_a_chart_comes_into_view(browser, server):
 def test_no_script_at_all_on_pages_without_charts(browser, server):
     for template in ("indicators", "news", "announcement", "catalogue"):
         page = open_page(browser, server, url_of(server, template, "en"))
-        assert page.locator("script").count() == 0
+        assert page.locator('script:not([type="application/ld+json"])').count() == 0
         assert not any(r.endswith(".js") for r in page.requests)
         page.context.close()
 
@@ -227,4 +227,90 @@ def test_fits_the_screen_and_screenshots(browser, server, template, lang, width)
         assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{template}-{lang}-{width}.png"), full_page=True)
+    page.context.close()
+
+
+def run_search(page, query: str) -> list[str]:
+    """Type `query` in the search box, submit, and return the result links in order."""
+    page.fill("#search-input", query)
+    page.press("#search-input", "Enter")
+    page.wait_for_selector("[data-search-bundle][data-state=done]", timeout=20000)
+    return page.eval_on_selector_all(".search-results li > a", "links => links.map(a => a.href)")
+
+
+def test_search_finds_vietnamese_words_typed_without_diacritics(browser, server):
+    page = open_page(browser, server, server + "search/index.html")
+    assert not any("/pagefind/" in r for r in page.requests), "the index must wait until the visitor searches"
+    links = run_search(page, "can cuoc")
+    assert links[0] == server + "indicators/id-cards.html"
+    assert server + "news/so-ket-hai-nam-de-an-06.html" in links
+    assert all("/en/" not in link and "/ar/" not in link for link in links)
+    assert page.locator(".search-results mark").first.inner_text().lower() in ("căn", "cước")
+    # "đ" has no decomposition in Unicode: "dinh danh" must still find "định danh".
+    assert run_search(page, "dinh danh")[0] == server + "indicators/eid-accounts.html"
+    assert page.evaluate("location.search") == "?q=dinh+danh"
+    results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert [v["id"] for v in results.response["violations"]] == []
+    assert page.evaluate("window.__csp") == []
+    assert page.problems == []
+    assert any("/pagefind/wasm." in r for r in page.requests)
+    assert page.evaluate("window.__cls") < 0.05
+    page.context.close()
+
+
+def test_arabic_search_with_type_filter(browser, server):
+    page = open_page(browser, server, server + "ar/search/index.html", width=360)
+    links = run_search(page, "الهوية")
+    assert links[0] == server + "ar/indicators/id-cards.html"
+    assert all(link.startswith(server + "ar/") for link in links) and len(links) >= 3
+    page.get_by_label("الأخبار").check()
+    page.wait_for_selector("[data-search-bundle][data-state=done]", timeout=20000)
+    assert page.eval_on_selector_all(".search-results li > a", "a => a.map(x => x.href)") == [
+        server + "ar/news/so-ket-hai-nam-de-an-06.html"]
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert page.evaluate("window.__csp") == [] and page.problems == []
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search-ar-360.png"), full_page=True)
+    page.context.close()
+
+
+def test_search_address_with_a_query_shows_results(browser, server):
+    page = open_page(browser, server, server + "en/search/index.html?q=identity")
+    page.wait_for_selector(".search-results li", timeout=20000)
+    assert page.input_value("#search-input") == "identity"
+    assert page.eval_on_selector_all(".search-results li > a", "a => a.map(x => x.href)")[0].startswith(server + "en/")
+    assert page.evaluate("window.__csp") == [] and page.problems == []
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "search-en-1280.png"), full_page=True)
+    page.context.close()
+
+
+def test_without_javascript_search_degrades_to_links(browser, server):
+    page = open_page(browser, server, server + "en/indicators/tasks.html", javascript=False)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Search").click()
+    page.wait_for_load_state("networkidle")
+    assert page.url == server + "en/search/index.html"
+    assert not page.locator("form[role=search]").is_visible()
+    assert page.locator("noscript p").is_visible()  # Playwright's text search skips <noscript>
+    page.get_by_role("link", name="Chip-based citizen ID cards issued").click()
+    assert page.url == server + "en/indicators/id-cards.html"
+    assert page.problems == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("path", ["search/index.html", "ar/search/index.html", "404.html", "en/404.html"])
+def test_search_and_404_pages_are_accessible(browser, server, path):
+    page = open_page(browser, server, server + path)
+    results = axe_module.Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    assert [(v["id"], [n["target"] for n in v["nodes"]][:3]) for v in results.response["violations"]] == []
+    assert page.evaluate("window.__csp") == [] and page.problems == []
+    assert page.evaluate("window.__cls") < 0.05
+    page.context.close()
+
+
+def test_unknown_address_gets_a_404_page_whose_links_work(browser, server):
+    page = open_page(browser, server, server + "en/404.html")
+    page.get_by_role("link", name="Go to the home page").click()
+    assert page.url == server + "en/index.html"
     page.context.close()

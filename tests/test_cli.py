@@ -23,7 +23,9 @@ def test_cli_build_summary_line(tmp_path):
     root = write_project(tmp_path / "p")
     result = run("--project", str(root), "build", "--output", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    assert "Built 16 pages, 3 charts and 2 datasets in" in result.output
+    # 4 pages a language, 1 indicator page, a search page and a 404 page each, and in Vietnamese one
+    # announcement, its tag and its year.
+    assert "Built 24 pages, 3 charts and 2 datasets in" in result.output
     assert (tmp_path / "out" / "index.html").is_file()
 
 
@@ -69,11 +71,11 @@ def test_github_actions_annotations(tmp_path, monkeypatch):
 
 def test_template_mistake_names_the_template_and_line(tmp_path):
     root = write_project(tmp_path / "p")
-    news = (root / "templates" / "news_list.html").read_text().replace("{{ _(\"News\") }}", "{{ missing_name.x }}")
+    news = (root / "templates" / "news_list.html").read_text().replace("{{ heading }}", "{{ missing_name.x }}")
     (root / "templates" / "news_list.html").write_text(news)
     result = run("--project", str(root), "build")
     assert result.exit_code == 1
-    assert result.output.startswith("templates/news_list.html:4: template error while rendering news/index.html")
+    assert result.output.startswith("templates/news_list.html:12: template error while rendering news/index.html")
 
 
 def test_refuses_to_replace_a_project_folder(tmp_path):

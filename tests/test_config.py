@@ -53,7 +53,7 @@ def test_language_without_its_table():
 
 
 def test_wrong_types_and_unknown_navigation():
-    found = problems(GOOD.replace('navigation = ["home", "indicators", "news", "data"]', 'navigation = ["home", "blog"]')
+    found = problems(GOOD.replace('navigation = ["home", "indicators", "news", "data", "search"]', 'navigation = ["home", "blog"]')
                      .replace('province_code = "40"', "province_code = 40"))
     assert any("unknown page 'blog'" in m for m in found)
     assert any("`province_code` must be a str, not int" in m for m in found)

@@ -1,0 +1,314 @@
+"""Page metadata: canonical address, Open Graph and Twitter card, JSON-LD, search filters and the
+date each page last changed, all from the data and content (never from the build clock)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+import vl_convert as vlc
+from babel.core import get_global
+
+from .charts import FONT, TEXT_COLOUR
+from .config import Config, Language
+from .content import Announcement
+from .data import Dataset
+from .indicators import Indicator
+from .release import dataset_paths
+
+SCHEMA = "https://schema.org"
+# Social networks crop previews to about 1.91:1; 1200 pixels wide is sharp on every screen they use.
+OG_WIDTH = 1200
+OG_RATIO = 1.91
+QUOTE = {'"': "&quot;"}
+# Pages that only exist to help a visitor, not to be found on their own.
+UNLISTED = ("search", "not_found")
+# The page kinds the site search indexes, and the filter value each one carries.
+INDEXED = ("indicator", "announcement", "catalogue")
+
+
+@dataclass(frozen=True)
+class PageMeta:
+    """What the head of one page says about it, beyond its title and description."""
+
+    canonical: str
+    og_type: str
+    locale: str
+    locale_alternates: tuple[str, ...]
+    json_ld: str
+    lastmod: dt.date | None
+    robots: str | None = None
+    image: dict | None = None  # url, width, height, alt
+    published: str | None = None
+    search: dict = field(default_factory=dict)  # Pagefind filters, sort and meta; empty: not indexed
+
+    @property
+    def listed(self) -> bool:
+        """True when the page belongs in the sitemap."""
+        return self.robots is None
+
+
+def absolute(config: Config, path: str) -> str:
+    """The public address of a file or page below the base URL (a path when the base URL has no host)."""
+    return config.base_url + path.removesuffix("index.html")
+
+
+def og_locale(lang: Language) -> str:
+    """The Open Graph locale (vi_VN, en_US, ar_EG) from the language's likely region."""
+    likely = get_global("likely_subtags").get(lang.locale.split("_")[0], lang.locale)
+    parts = likely.split("_")
+    return f"{parts[0]}_{parts[-1]}" if len(parts) > 1 else parts[0]
+
+
+def make_organisation(package: dict, lang: str) -> dict | None:
+    """The publisher named in datapackage.json (a contributor with role "publisher"), as schema.org data."""
+    for person in package.get("contributors", []):
+        if person.get("role") == "publisher" or "publisher" in person.get("roles", []):
+            node = {"@type": "GovernmentOrganization", "name": person.get("titles", {}).get(lang) or person["title"]}
+            if person.get("path"):
+                node["url"] = person["path"]
+            return node
+    return None
+
+
+def make_metas(config: Config, per_language, images: dict, package: dict) -> dict[tuple[str, str], PageMeta]:
+    """PageMeta of every page, by (language code, page key)."""
+    metas = {}
+    codes = {}
+    for lang, _t, _d, pages in per_language:
+        for page in pages:
+            codes.setdefault(page.key, []).append(lang.code)
+    for lang, translations, data, pages in per_language:
+        _ = translations.gettext
+        titles = {page.key: (page.title, page.dest_path) for page in pages}
+        organisation = make_organisation(package, lang.code)
+        if organisation:
+            organisation["@id"] = config.base_url + "#publisher"
+        for page in pages:
+            others = tuple(og_locale(config.language(code)) for code in codes[page.key] if code != lang.code)
+            metas[(lang.code, page.key)] = make_page_meta(page, config, data, titles, organisation, others,
+                                                          images.get((lang.code, page.key)), _)
+    return metas
+
+
+def make_page_meta(page, config: Config, data, titles: dict, organisation: dict | None,
+                   locale_alternates: tuple[str, ...], image: dict | None, _) -> PageMeta:
+    """Metadata of one page; `titles` maps each page key of this language to (title, path)."""
+    canonical = absolute(config, page.dest_path)
+    lang = data.lang
+    context = page.context
+    item = context.get("item")
+    graph = [organisation] if organisation else []
+    publisher = {"@id": organisation["@id"]} if organisation else None
+    if page.kind == "home":
+        graph.append(_drop_none({"@type": "WebSite", "name": lang.title, "description": lang.description,
+                                 "url": canonical, "inLanguage": lang.code, "publisher": publisher}))
+    elif page.kind == "indicator":
+        graph.append(make_dataset(context["dataset"], config, lang, canonical + "#dataset", canonical, publisher,
+                                  province_name(data.datasets, config.province_code)))
+    elif page.kind == "catalogue":
+        graph.append(_drop_none({
+            "@type": "DataCatalog", "name": page.title, "url": canonical, "inLanguage": lang.code,
+            "license": config.licence_url, "publisher": publisher,
+            "dataset": [make_dataset(d, config, lang, f"{canonical}#dataset-{d.name}", f"{canonical}#dataset-{d.name}",
+                                     publisher, province_name(data.datasets, config.province_code))
+                        for d in context["datasets"]],
+        }))
+    elif isinstance(item, Announcement):
+        graph.append(make_article(item, config, canonical, publisher))
+    elif page.kind not in UNLISTED:
+        graph.append({"@type": "CollectionPage" if page.kind.endswith("list") or page.kind == "indicators" else "WebPage",
+                      "name": page.title, "url": canonical, "inLanguage": lang.code})
+    crumbs = make_breadcrumbs(page.key, titles, config)
+    if crumbs and page.kind not in UNLISTED:
+        graph.append(crumbs)
+    return PageMeta(
+        canonical=canonical,
+        og_type="article" if isinstance(item, Announcement) else "website",
+        locale=og_locale(lang),
+        locale_alternates=locale_alternates,
+        json_ld=_script_json({"@context": SCHEMA, "@graph": graph}) if page.kind != "not_found" else "",
+        lastmod=page_lastmod(context),
+        robots="noindex" if page.kind in UNLISTED else None,
+        image=image,
+        published=item.moment.isoformat() if isinstance(item, Announcement) else None,
+        search=make_search_fields(page, data.fmt, _),
+    )
+
+
+def make_dataset(dataset: Dataset, config: Config, lang: Language, node_id: str, url: str, publisher,
+                 province: str | None = None) -> dict:
+    """A schema.org Dataset with its CSV and JSON downloads."""
+    paths = dataset_paths(dataset.name)
+    node = {
+        "@type": "Dataset", "@id": node_id, "name": dataset.titles.get(lang.code, dataset.name),
+        "description": dataset.descriptions.get(lang.code) or dataset.titles.get(lang.code, dataset.name),
+        "url": url, "inLanguage": lang.code, "license": config.licence_url, "isAccessibleForFree": True,
+        "creator": publisher, "publisher": publisher,
+        "citation": [s.get(lang.code) or s.get("") for s in dataset.sources] or None,
+        "keywords": list((dataset.indicator or {}).get("tags", [])) or None,
+        "variableMeasured": [f.titles.get(lang.code, f.name) for f in dataset.fields],
+        "temporalCoverage": temporal_coverage(dataset),
+        "spatialCoverage": {"@type": "Place", "name": province} if province else None,
+        "dateModified": dataset.as_of.isoformat() if dataset.as_of else None,
+        "distribution": [
+            {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": absolute(config, paths["csv"])},
+            {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": absolute(config, paths["json"])},
+        ],
+    }
+    return _drop_none(node)
+
+
+def make_article(item: Announcement, config: Config, canonical: str, publisher) -> dict:
+    """A schema.org NewsArticle for one announcement."""
+    author = {"@type": "Organization", "name": item.author} if item.author else publisher
+    return _drop_none({
+        "@type": "NewsArticle", "headline": item.title, "description": item.summary, "url": canonical,
+        "mainEntityOfPage": canonical, "inLanguage": item.lang, "datePublished": item.moment.isoformat(),
+        "author": author, "publisher": publisher, "keywords": list(item.tags) or None,
+        "image": absolute(config, f"images/{item.image}") if item.image else None,
+    })
+
+
+def make_breadcrumbs(key: str, titles: dict, config: Config) -> dict | None:
+    """A BreadcrumbList from the home page down to this page, through the pages that exist."""
+    if key == "home" or "home" not in titles:
+        return None
+    parts = key.split("/")
+    trail = ["home"] + ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    trail = [k for k in dict.fromkeys(trail) if k in titles]
+    return {"@type": "BreadcrumbList", "itemListElement": [
+        {"@type": "ListItem", "position": n, "name": titles[k][0], "item": absolute(config, titles[k][1])}
+        for n, k in enumerate(trail, start=1)]}
+
+
+def temporal_coverage(dataset: Dataset) -> str | None:
+    """The period the rows cover, as an ISO 8601 date or interval."""
+    name = dataset.time_field
+    if name is None or dataset.frame.empty:
+        return None
+    values = dataset.frame[name]
+    low, high = values.min(), values.max()
+    text = [str(int(v)) if dataset.field(name).type == "year" else v.isoformat() for v in (low, high)]
+    return text[0] if text[0] == text[1] else f"{text[0]}/{text[1]}"
+
+
+def page_lastmod(context: dict) -> dt.date | None:
+    """The latest content or data date among what a page shows."""
+    dates = []
+
+    def collect(value, depth=0):
+        if isinstance(value, Announcement):
+            dates.append(value.date)
+        elif isinstance(value, Indicator):
+            collect(value.dataset, depth)
+        elif isinstance(value, Dataset):
+            if value.as_of:
+                dates.append(value.as_of)
+        elif isinstance(value, (list, tuple)) and depth < 2:
+            for element in value:
+                collect(element, depth + 1)
+
+    for key in ("item", "indicator", "dataset", "news", "indicators", "datasets"):
+        collect(context.get(key))
+    return max(dates) if dates else None
+
+
+def search_types(_) -> dict[str, str]:
+    """The `type` filter value of each indexed page kind, in the page's language."""
+    return {"indicator": _("Indicator"), "announcement": _("News"), "catalogue": _("Open data")}
+
+
+def make_search_fields(page, fmt, _) -> dict:
+    """Pagefind filters (type, year), sort key and metadata for the pages the search indexes."""
+    if page.kind not in INDEXED:
+        return {}
+    fields = {"filters": {"type": search_types(_)[page.kind]}, "sort": {}, "meta": {}}
+    when = page_lastmod(page.context)
+    if page.kind != "catalogue" and when:
+        fields["filters"]["year"] = str(when.year)
+        fields["sort"]["date"] = when.isoformat()
+        fields["meta"]["shown_date"] = fmt.date(when)
+    return fields
+
+
+def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, config: Config) -> tuple[bytes, dict]:
+    """A PNG preview of a chart for link previews, 1200 pixels wide at about 1.91:1, and its head description.
+
+    The chart's own SVG is framed with its title and drawn to PNG: no second chart rendering.
+    """
+    width, height = (float(v) for v in re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg).groups())
+    pad, title_size = 24, 22
+    content_w, content_h = width + 2 * pad, height + 2 * pad + title_size * 2
+    canvas_w = max(content_w, content_h * OG_RATIO)
+    canvas_h = canvas_w / OG_RATIO
+    left = (canvas_w - width) / 2
+    top = (canvas_h - content_h) / 2 + pad
+    rtl = lang.direction == "rtl"
+    anchor = 'text-anchor="end" direction="rtl"' if rtl else 'text-anchor="start"'
+    heading = (f'<text x="{(left + width) if rtl else left:.1f}" y="{top + title_size:.1f}" font-family="{escape(FONT, QUOTE)}" '
+               f'font-size="{title_size}" font-weight="700" fill="{TEXT_COLOUR}" {anchor}>{escape(title)}</text>')
+    chart = re.sub(r"^\s*(<\?xml[^>]*>\s*)?<svg ", f'<svg x="{left:.1f}" y="{top + title_size * 2:.1f}" ', svg, count=1)
+    framed = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{canvas_w:.1f}" height="{canvas_h:.1f}" '
+              f'viewBox="0 0 {canvas_w:.1f} {canvas_h:.1f}"><rect width="100%" height="100%" fill="#ffffff"/>'
+              f"{heading}{chart}</svg>")
+    png = smaller_png(vlc.svg_to_png(framed, scale=OG_WIDTH / canvas_w))
+    size = _png_size(png)
+    return png, {"url": absolute(config, path), "width": size[0], "height": size[1], "alt": alt, "type": "image/png"}
+
+
+def smaller_png(png: bytes) -> bytes:
+    """The same image with its pixels compressed harder (vl-convert favours speed): about a third of the size."""
+    chunks, at = [], 8
+    while at < len(png):
+        (length,) = struct.unpack(">I", png[at:at + 4])
+        chunks.append((png[at + 4:at + 8], png[at + 8:at + 8 + length]))
+        at += 12 + length
+    pixels = zlib.compress(zlib.decompress(b"".join(data for kind, data in chunks if kind == b"IDAT")), 9)
+    out = [png[:8]]
+    for kind, data in chunks:
+        if kind == b"IDAT":
+            if pixels is None:
+                continue
+            data, pixels = pixels, None
+        out.append(struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data)))
+    return b"".join(out)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    return struct.unpack(">II", png[16:24])
+
+
+def province_name(datasets, code: str) -> str | None:
+    """The province's name from the units table (a dataset with `code` and `name` columns)."""
+    for dataset in datasets:
+        names = {f.name for f in dataset.fields}
+        if {"code", "name"} <= names and not dataset.frame.empty:
+            rows = dataset.frame[dataset.frame["code"].astype(str) == code]
+            if len(rows):
+                return str(rows.iloc[0]["name"])
+    return None
+
+
+def _drop_none(node: dict) -> dict:
+    return {k: v for k, v in node.items() if v is not None}
+
+
+def _script_json(document) -> str:
+    """JSON for a <script type="application/ld+json"> block: "<" can never close the element."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def store_og_image(chart, lang: Language, _, config: Config, files: dict[str, bytes]) -> dict:
+    """Render an indicator chart's preview image into `files`; return its head description."""
+    path = chart.dest_path("og", "png")
+    png, info = make_og_image(chart.svgs["wide"], chart.title, lang, _("Chart: %(title)s") % {"title": chart.title},
+                              path, config)
+    files[path] = png
+    return info
