@@ -107,6 +107,13 @@ class Formatter:
         text = format_date(value, self.lang.date_format, locale=self.lang.locale)
         return _digits(text, self.lang)
 
+    def long_date(self, value) -> str:
+        """Format a date in the language's long form, for prose (31 tháng 12, 2023; 31 December 2023)."""
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        pattern = "d MMMM y" if self.lang.locale.startswith("en") else "long"
+        return _digits(format_date(value, pattern, locale=self.lang.locale), self.lang)
+
     def period(self, value) -> str:
         """Format a date or a year as a label."""
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):

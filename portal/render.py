@@ -69,6 +69,12 @@ def feed_path(lang: Language) -> str:
     return f"{lang.prefix}news/feed.xml"
 
 
+def make_untranslated_page(lang: Language, key: str, versions: dict[str, str], _) -> Page:
+    """A page saying that `key` is not yet in `lang`, linking the languages it exists in."""
+    return Page(key, "untranslated", lang.code, page_path(lang, key), _("Not yet translated"),
+                {"versions": dict(versions)})
+
+
 def make_pages(config: Config, data: SiteData, _) -> list[Page]:
     """List the pages of one language with what each template needs (news pages: see news.py)."""
     lang = data.lang

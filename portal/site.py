@@ -26,7 +26,8 @@ from .i18n import Formatter, check_catalogues, load_translations
 from .indicators import make_indicator
 from .feed import make_feed
 from .news import Publishing, make_names, make_news_pages, make_published, make_related
-from .render import SiteData, feed_path, make_environment, make_pages, render_page
+from .render import (SiteData, feed_path, make_environment, make_pages, make_untranslated_page, page_path,
+                     render_page)
 from .write import check_output, write_site
 from .metadata import make_metas, store_og_image
 from .release import load_package, make_release, release_paths
@@ -160,20 +161,33 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | Non
     for lang, _t, _d, pages in per_language:
         for page in pages:
             alternates.setdefault(page.key, {})[lang.code] = page.dest_path
+    jobs = [(lang, translations, data, page) for lang, translations, data, pages in per_language for page in pages]
+    # An announcement missing in a language gets a page there that says so and links the versions
+    # that exist, so the language switcher never leads to a missing page.
+    kinds = {page.key: page.kind for _l, _t, _d, pages in per_language for page in pages}
+    for lang, translations, data, _pages in per_language:
+        for key, versions in sorted(alternates.items()):
+            if kinds[key] == "announcement" and lang.code not in versions:
+                stand_in = make_untranslated_page(lang, key, versions, translations.gettext)
+                jobs.append((lang, translations, data, stand_in))
     for key, versions in alternates.items():
         if key.startswith("news/"):
-            # Tags, years and untranslated articles exist in some languages only: the switcher
-            # then leads to that language's news list.
+            if kinds[key] == "announcement":
+                for lang in config.languages:
+                    versions.setdefault(lang.code, page_path(lang, key))
+            # Tags and years exist in some languages only: the switcher then leads to that
+            # language's news list.
             for code, path in alternates["news"].items():
                 versions.setdefault(code, path)
     page_count = 0
-    jobs = [(lang, translations, data, page) for lang, translations, data, pages in per_language for page in pages]
     envs = {lang.code: make_environment(root, translations) for lang, translations, _d, _p in per_language}
     for lang, translations, data, page in progress(jobs, "Pages"):
         charts = {slug: info for (code, slug), info in chart_files.items() if code == lang.code}
+        extra = {"release": release_paths(package["name"])}
+        if (lang.code, page.key) in metas and page.kind != "untranslated":
+            extra["meta"] = metas[(lang.code, page.key)]
         html = render_page(envs[lang.code], page, config, data, alternates[page.key], assets, charts,
-                           csp=page_csp(page, CSP), extra={"meta": metas[(lang.code, page.key)],
-                                                           "release": release_paths(package["name"])})
+                           csp=page_csp(page, CSP), extra=extra)
         files[page.dest_path] = html.encode("utf-8")
         page_count += 1
     files[SITEMAP] = make_sitemap(config, per_language, metas)

@@ -74,3 +74,44 @@ def test_untranslated_strings_are_reported_as_warnings(tmp_path):
         (folder / "messages.po").write_text(f'msgid "Home"\nmsgstr "x"\n\nmsgid "News"\nmsgstr "{news}"\n', encoding="utf-8")
     warnings = check_catalogues(CONFIG.languages, tmp_path, locales=tmp_path)
     assert [w.format() for w in warnings] == ['ar/LC_MESSAGES/messages.po: warning: no ar translation for "News"']
+
+
+def test_a_missing_translation_gets_a_clear_page_not_a_404(tmp_path):
+    from conftest import parse, write_project
+    from portal.site import build_site
+    root = write_project(tmp_path / "p")  # its one announcement is in Vietnamese only
+    build_site(root, root / "site")
+    article = parse(root / "site/news/ban-tin-thu.html")
+    switcher = {a["hreflang"]: a["href"] for a in article.select("nav.languages a")}
+    assert switcher["en"] == "../en/news/ban-tin-thu.html"
+    stand_in = parse(root / "site/en/news/ban-tin-thu.html")
+    assert stand_in.h1.get_text() == "Not yet translated"
+    assert stand_in.select_one('meta[name="robots"]')["content"] == "noindex"
+    assert [a["href"] for a in stand_in.select("main ul a")] == ["../../news/ban-tin-thu.html"]
+    arabic = parse(root / "site/ar/news/ban-tin-thu.html")
+    assert arabic.html["dir"] == "rtl" and arabic.h1.get_text() == "لم تُترجم بعد"
+    sitemap = (root / "site/sitemap.xml").read_text(encoding="utf-8")
+    assert "en/news/ban-tin-thu.html" not in sitemap
+
+
+def test_switcher_and_hreflang_links_resolve_both_ways(shipped_site):
+    from conftest import parse
+    for page in ("index.html", "indicators/tasks.html", "news/so-ket-hai-nam-de-an-06.html", "data/index.html"):
+        for prefix in ("", "en/", "ar/"):
+            path = shipped_site / prefix / page
+            here = parse(path)
+            for link in here.select('link[rel="alternate"][hreflang]:not([type])'):
+                target = (path.parent / link["href"]).resolve()
+                back = parse(target).select_one(f'link[rel="alternate"][hreflang="{here.html["lang"]}"]:not([type])')
+                assert (target.parent / back["href"]).resolve() == path.resolve()
+
+
+@pytest.mark.parametrize("lang, long_form", [("vi", "19 tháng 1, 2024"), ("en", "19 January 2024"), ("ar", "19 يناير 2024")])
+def test_announcements_show_the_long_date_and_lists_the_short_one(shipped_site, lang, long_form):
+    from conftest import parse
+    prefix = {"vi": "", "en": "en/", "ar": "ar/"}[lang]
+    article = parse(shipped_site / prefix / "news/so-ket-hai-nam-de-an-06.html")
+    assert article.select_one("article header .meta time").get_text() == long_form
+    listing = parse(shipped_site / prefix / "news/index.html")
+    short = Formatter(CONFIG.language(lang)).date("2024-01-19")
+    assert listing.select_one(".news-item time").get_text() == short
