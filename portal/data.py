@@ -111,7 +111,10 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     _check_foreign_keys(descriptors, tables, data_dir, root, problems)
     small = all((data_dir / d["path"]).stat().st_size <= FRICTIONLESS_MAX_BYTES
                 for d in descriptors if (data_dir / d["path"]).exists())
-    if len(descriptors) == len(package["resources"]) and small:
+    # A file that cannot be read at all is already explained; the reference validator would only
+    # repeat it once for every file that refers to it.
+    unreadable = any(p.line in (None, 1) and p.severity == "error" for p in problems)
+    if len(descriptors) == len(package["resources"]) and small and not unreadable:
         problems += check_with_frictionless(package_path, root, problems)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]

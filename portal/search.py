@@ -10,8 +10,8 @@ import gzip
 import hashlib
 import json
 import posixpath
-import struct
 import shutil
+import struct
 import subprocess
 from pathlib import Path
 
@@ -48,8 +48,7 @@ def make_search_headers(search_paths, csp: str) -> str:
     The "! Content-Security-Policy" line detaches the site-wide policy on hosts that merge rules.
     """
     rules = []
-    for path in sorted(search_paths) + [f"{BUNDLE_DIR}/index.html"]:
-        url = "/" + posixpath.dirname(path) + "/*"
+    for url in [f"/{posixpath.dirname(path)}/*" for path in sorted(search_paths)] + [f"/{BUNDLE_DIR}/*"]:
         rules.append(f"{url}\n  ! Content-Security-Policy\n  Content-Security-Policy: {search_csp(csp)}; "
                      "frame-ancestors 'none'\n")
     return "".join(rules)

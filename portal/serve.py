@@ -153,8 +153,9 @@ def serve(root: Path, output: Path, port: int, build) -> None:
     stop = threading.Event()
     watcher = threading.Thread(target=watch_and_rebuild, args=(root, preview, stop), daemon=True)
     watcher.start()
-    click.echo(f"Previewing at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", err=True)
     try:
+        # Inside the try: a Ctrl+C right after this line must still stop the preview cleanly.
+        click.echo(f"Previewing at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", err=True)
         server.serve_forever()
     except KeyboardInterrupt:
         pass
