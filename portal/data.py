@@ -113,7 +113,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 for d in descriptors if (data_dir / d["path"]).exists())
     # A file that cannot be read at all is already explained; the reference validator would only
     # repeat it once for every file that refers to it.
-    unreadable = any(p.line in (None, 1) and p.severity == "error" for p in problems)
+    unreadable = any(table is None for table in tables.values())
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
         problems += check_with_frictionless(package_path, root, problems)
     if warnings is not None:

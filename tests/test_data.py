@@ -146,3 +146,8 @@ def test_random_edits_give_a_clean_report_or_a_clean_build(tmp_path_factory, iss
         assert exc.problems and not (root / "site").exists()
     else:
         assert (root / "site" / "index.html").is_file()
+
+
+def test_an_unreadable_file_is_reported_once(tmp_path):
+    found = problems_for(tmp_path, "date,unit_code,issued\n".encode() + "2023-12-31,4\u00e9,7\n".encode("cp1258"))
+    assert found == ["data/counts.csv:2: byte 0xE9 is not UTF-8; save the file as UTF-8 (it looks like Windows-1258 or Latin-1)"]
