@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import cache
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -115,7 +117,15 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     # repeat it once for every file that refers to it.
     unreadable = any(table is None for table in tables.values())
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
-        problems += check_with_frictionless(package_path, root, problems)
+        # Only a clean result is remembered, keyed by every file it read: the reference validator
+        # takes half a second, which the preview would otherwise spend on every text edit.
+        contents = [text] + [hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest() for d in descriptors]
+        key = cache.current.key("frictionless", contents)
+        if cache.current.get(key) is None:
+            found = check_with_frictionless(package_path, root, problems)
+            problems += found
+            if not found:
+                cache.current.put(key, b"valid")
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import jinja2.bccache
 
 from .config import Config, Language
 from .content import Announcement
@@ -97,6 +98,24 @@ def make_pages(config: Config, data: SiteData, _) -> list[Page]:
     return pages
 
 
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of the process: each language's environment
+    and each preview rebuild reuse them (Jinja checks every entry against the template's source)."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self._store:
+            bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE_CACHE = _MemoryBytecodeCache()
+
+
 def make_environment(root: Path, translations) -> jinja2.Environment:
     """A Jinja2 environment for one language, with autoescaping and gettext installed."""
     env = jinja2.Environment(
@@ -107,6 +126,7 @@ def make_environment(root: Path, translations) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_BYTECODE_CACHE,
     )
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["isolate"] = isolate_latin
