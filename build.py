@@ -10,7 +10,7 @@ import click
 
 from portal.config import PORTAL_TZ, load_config
 from portal.content import write_new_announcement
-from portal.errors import BuildError, print_problems, relative
+from portal.errors import print_problems, relative
 from portal.links import check_links, shown_path
 from portal.news import next_changes
 from portal.site import build_site, load_inputs, parse_clock

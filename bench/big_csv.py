@@ -10,7 +10,6 @@ child process and prints wall time and peak memory, so growth with file size can
 from __future__ import annotations
 
 import datetime as dt
-import json
 import resource
 import shutil
 import subprocess

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import parse, write_project
+from conftest import write_project
 
 ROOT = Path(__file__).resolve().parents[1]
 
