@@ -35,6 +35,7 @@ class Field:
     unit: str | dict | None = None
     constraints: dict = field(default_factory=dict)
     enum_titles: dict = field(default_factory=dict)
+    descriptions: dict = field(default_factory=dict)
 
     @property
     def is_percent(self) -> bool:
@@ -257,6 +258,7 @@ def _make_field(spec: dict) -> Field:
         unit=spec.get("unit"),
         constraints=spec.get("constraints", {}),
         enum_titles=spec.get("enumTitles", {}),
+        descriptions=spec.get("descriptions", {}),
     )
 
 

@@ -105,6 +105,10 @@ def make_package(package: dict, datasets, files: dict[str, bytes]) -> bytes:
         })
         if dataset.as_of:
             resource["asOf"] = dataset.as_of.isoformat()
+        for spec in resource["schema"]["fields"]:
+            spec.setdefault("title", spec.get("titles", {}).get("en", spec["name"]))
+            if spec.get("descriptions", {}).get("en"):
+                spec.setdefault("description", spec["descriptions"]["en"])
     package["title"] = package.get("titles", {}).get("en", package.get("name", ""))
     return _json_bytes(package)
 

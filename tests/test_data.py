@@ -151,3 +151,13 @@ def test_random_edits_give_a_clean_report_or_a_clean_build(tmp_path_factory, iss
 def test_an_unreadable_file_is_reported_once(tmp_path):
     found = problems_for(tmp_path, "date,unit_code,issued\n".encode() + "2023-12-31,4\u00e9,7\n".encode("cp1258"))
     assert found == ["data/counts.csv:2: byte 0xE9 is not UTF-8; save the file as UTF-8 (it looks like Windows-1258 or Latin-1)"]
+
+
+def test_every_shipped_field_is_titled_and_described_in_every_language():
+    import json
+    package = json.loads((ROOT / "data/datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        assert set(resource["titles"]) == {"vi", "en", "ar"} and set(resource["descriptions"]) == {"vi", "en", "ar"}
+        for spec in resource["schema"]["fields"]:
+            assert set(spec["titles"]) == {"vi", "en", "ar"}, (resource["name"], spec["name"])
+            assert set(spec["descriptions"]) == {"vi", "en", "ar"}, (resource["name"], spec["name"])

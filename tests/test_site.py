@@ -238,3 +238,13 @@ def test_every_chart_labels_its_values_directly(shipped_site):
         spec = json.loads(path.read_text())
         texts = [layer for layer in spec["layer"] if (layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]) == "text"]
         assert texts, f"{path.name} has no text labels"
+
+
+def test_catalogue_and_published_package_describe_every_column(shipped_site):
+    page = parse(shipped_site / "vi/data/index.html" if (shipped_site / "vi").exists() else shipped_site / "data/index.html")
+    notes = page.select("#dataset-tasks table.columns .field-note")
+    assert len(notes) == 6 and "thường xuyên" in notes[4].get_text()
+    package = json.loads((shipped_site / "data/datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        for spec in resource["schema"]["fields"]:
+            assert spec["title"] and spec["description"]
