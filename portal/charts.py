@@ -119,7 +119,7 @@ def _scaled(dataset: Dataset, name: str, value):
     return round(value / 100, 8) if value is not None and dataset.field(name).is_percent else value
 
 
-def _base(values: list[dict], width: int, height: int, fmt: Formatter) -> alt.Chart:
+def _base(values: list[dict], width: int, height: int) -> alt.Chart:
     return alt.Chart(alt.Data(values=values)).properties(width=width, height=height)
 
 
@@ -216,7 +216,7 @@ def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, w
     narrow = width < 400
     bar_size = 24 if narrow else 32
     height = max(60, len(values) * _step(narrow, bar_size))
-    base = _base(values, width, height, fmt)
+    base = _base(values, width, height)
     # Horizontal bars keep long category names readable on a phone.
     bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
         y=_band("label", order, narrow, fmt),
@@ -257,7 +257,7 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
     narrow = width < 400
     bar_size = 24 if narrow else 30
     height = max(80, len(order) * _step(narrow, bar_size))
-    base = _base(values, width, height, fmt)
+    base = _base(values, width, height)
     # Measures are named on the axis itself, so colour is never the only key.
     encoding = dict(
         y=_band("measure", order, narrow, fmt),

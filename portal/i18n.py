@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from babel.dates import format_date, get_month_names
+from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent, get_decimal_symbol, get_group_symbol
@@ -95,11 +95,6 @@ class Formatter:
         return _digits(format_percent(round(value_pct, 4) / 100, format=self.lang.percent_format,
                                       locale=self.lang.locale, numbering_system=self.lang.numbering_system), self.lang)
 
-    def points(self, value) -> str:
-        """Format a difference in percentage points, always with its sign."""
-        text = self.number(abs(value))
-        return ("+" if value >= 0 else "−") + text
-
     def date(self, value) -> str:
         """Format a date in the language's short form (31/12/2023 in Vietnamese)."""
         if isinstance(value, str):
@@ -138,10 +133,6 @@ class Formatter:
             "numerals": _numerals(self.lang),
         })
 
-    def month_names(self) -> list[str]:
-        """Full month names, January first."""
-        names = get_month_names("wide", locale=self.lang.locale)
-        return [names[i] for i in range(1, 13)]
 
 
 LATIN = "A-Za-z\u00c0-\u024f\u1e00-\u1eff"

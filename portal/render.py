@@ -16,7 +16,7 @@ from .content import Announcement
 from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter, isolate_latin
-from .indicators import Indicator, category_title, field_title, format_value, scope_rows
+from .indicators import Indicator, category_title, field_title, format_value
 from .search import make_search_context
 
 TEMPLATES_DIR = "templates"
@@ -168,7 +168,6 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             table_limit=TABLE_ROWS,
             field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
             dataset_rules=lambda dataset: _dataset_rules(dataset, lang.code, data.gettext),
-            latest_rows=lambda dataset: scope_rows(dataset, config.province_code, latest_only=True),
             field_title=lambda dataset, name: field_title(dataset, name, lang.code),
             field_unit=lambda f: _unit_title(f, lang.code),
             category_title=lambda dataset, name, value: category_title(dataset, name, value, lang.code),
