@@ -14,19 +14,20 @@ from portal.errors import print_problems, relative
 from portal.links import check_links, shown_path
 from portal.news import next_changes
 from portal.site import build_site, load_inputs, parse_clock
+from portal.workers import default_jobs
 
 ROOT = Path(__file__).resolve().parent
 
 
-def _progress(items, label):
+def _progress(items, label, length=None):
     """Show a progress bar on long steps when a person is watching the terminal."""
     if not sys.stderr.isatty():
         return items
-    return _bar(items, label)
+    return _bar(items, label, length)
 
 
-def _bar(items, label):
-    with click.progressbar(items, label=label, file=sys.stderr) as bar:
+def _bar(items, label, length):
+    with click.progressbar(items, label=label, length=length, file=sys.stderr) as bar:
         yield from bar
 
 
@@ -52,13 +53,15 @@ def cli(ctx: click.Context, project: Path):
 @STRICT
 @click.option("--drafts", is_flag=True, help="Also publish announcements marked draft: true (for previews).")
 @click.option("--future", is_flag=True, help="Also publish announcements whose date or publish_at is after the clock.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, show_default="one per core",
+              help="Processes that share the slow steps; the site is the same for any number.")
 @click.pass_obj
 def build(project: Path, output: Path | None, base_url: str | None, clock: str | None, strict: bool,
-          drafts: bool, future: bool):
+          drafts: bool, future: bool, jobs: int | None):
     """Check every input, then build the site; on any error nothing is written."""
     output = output or project / "site"
     summary = build_site(project, output, base_url=base_url, progress=_progress, clock=clock, strict=strict,
-                         drafts=drafts, future=future)
+                         drafts=drafts, future=future, jobs=jobs or default_jobs())
     print_problems(summary.warnings)
     click.echo(summary.line(output))
 

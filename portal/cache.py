@@ -6,14 +6,23 @@ cache written by another version is simply never read, and a damaged entry is tr
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import functools
 import hashlib
 import json
 import os
+import pickle
 import tempfile
+import time
+import types
+import zlib
 from importlib import metadata
 from pathlib import Path
 
 CACHE_DIR = ".cache"
+# Entries unread for this long are deleted after a build: the cache holds what recent builds used.
+PRUNE_DAYS = 7
 
 
 def _versions() -> str:
@@ -27,7 +36,15 @@ def _versions() -> str:
     return ";".join(found)
 
 
-VERSIONS = _versions()
+def _code_digest() -> str:
+    """The portal's own code, so a change to it (even without a new version number) reads no old entry."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+VERSIONS = f"{_versions()};code={_code_digest()}"
 
 
 class Cache:
@@ -57,7 +74,45 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
+        try:
+            # Entries in use stay young; prune() removes the ones no build has read for a while.
+            os.utime(self.folder / key)
+        except OSError:
+            pass
         return body
+
+    def get_object(self, key: str):
+        """A stored Python value, or None when absent or unreadable (from another version, say)."""
+        raw = self.get(key)
+        if raw is None:
+            return None
+        try:
+            return pickle.loads(zlib.decompress(raw))
+        except Exception:  # noqa: BLE001 - any damage means "not cached"
+            return None
+
+    def put_object(self, key: str, value) -> None:
+        """Store a Python value, compressed (pages and articles shrink about fourfold)."""
+        if self.folder is not None:
+            self.put(key, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
+
+    def prune(self, days: float = PRUNE_DAYS) -> int:
+        """Delete entries no build has read for `days` days; return how many."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        limit = time.time() - days * 86400
+        removed = 0
+        for kind in self.folder.iterdir():
+            if not kind.is_dir():
+                continue
+            for entry in os.scandir(kind):
+                try:
+                    if entry.stat().st_mtime < limit:
+                        os.unlink(entry.path)
+                        removed += 1
+                except OSError:
+                    pass
+        return removed
 
     def put(self, key: str, value: bytes) -> None:
         """Store a result; a failure to write only costs the next build some time."""
@@ -83,3 +138,53 @@ def open_cache(root: Path | None) -> Cache:
     global current
     current = Cache(root / CACHE_DIR if root is not None else None)
     return current
+
+
+def fingerprint(value, memo: dict, base: Path | None = None) -> str:
+    """A digest of everything reachable from `value`: equal digests mean equal inputs to a template.
+
+    Dataclasses are followed field by field and remembered by identity in `memo` (one build's
+    objects all stay alive); data frames are hashed by content; paths count from `base`, so a moved
+    project keeps its cache. Raises TypeError for anything else, so an unknown object can never be
+    mistaken for an unchanged one.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return f"{type(value).__name__}:{value!r}"
+    known = memo.get(id(value))
+    if known is not None:
+        return known[0]
+    if isinstance(value, (list, tuple)):
+        text = "[" + ",".join(fingerprint(item, memo, base) for item in value) + "]"
+    elif isinstance(value, dict):
+        text = "{" + ",".join(sorted(f"{fingerprint(k, memo, base)}={fingerprint(v, memo, base)}" for k, v in value.items())) + "}"
+    elif isinstance(value, (set, frozenset)):
+        text = "{" + ",".join(sorted(fingerprint(item, memo, base) for item in value)) + "}"
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = (fingerprint(getattr(value, f.name), memo, base) for f in dataclasses.fields(value))
+        text = f"{type(value).__qualname__}(" + ",".join(parts) + ")"
+    elif isinstance(value, (dt.date, dt.time)):
+        text = f"{type(value).__name__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)}"
+    elif isinstance(value, Path):
+        text = f"path:{(value.relative_to(base) if base and value.is_relative_to(base) else value).as_posix()}"
+    elif isinstance(value, bytes):
+        text = "bytes:" + hashlib.sha256(value).hexdigest()
+    elif type(value).__module__ == "numpy" and getattr(value, "shape", None) == ():
+        text = f"scalar:{value.item()!r}"
+    elif isinstance(value, functools.partial):
+        text = f"partial:{fingerprint(value.func, memo, base)}:{fingerprint(value.args, memo, base)}:{fingerprint(value.keywords, memo, base)}"
+    elif isinstance(value, types.FunctionType) and value.__closure__ is None and "<" not in value.__qualname__:
+        text = f"function:{value.__module__}.{value.__qualname__}"  # the code itself is in VERSIONS
+    elif isinstance(value, types.MethodType):
+        text = f"method:{value.__func__.__qualname__}:{fingerprint(value.__self__, memo, base)}"
+    elif isinstance(getattr(value, "fingerprint", None), str):
+        text = f"{type(value).__qualname__}:{value.fingerprint}"  # a translation catalogue
+    elif type(value).__name__ == "DataFrame":
+        import pandas as pd
+
+        rows = pd.util.hash_pandas_object(value, index=True).to_numpy().tobytes()
+        text = f"frame:{list(value.columns)}:{[str(t) for t in value.dtypes]}:{hashlib.sha256(rows).hexdigest()}"
+    else:
+        raise TypeError(f"cannot fingerprint {type(value).__qualname__}")
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    memo[id(value)] = (digest, value)  # holding the value keeps its id from being reused
+    return digest

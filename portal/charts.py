@@ -6,11 +6,10 @@ import functools
 import json
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
-from . import cache
+from . import cache, workers
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
@@ -27,6 +26,10 @@ TRACK_FILL = "#eef2f7"
 TRACK_STROKE = "#5b6b7f"
 TARGET_COLOUR = "#a4262c"
 TEXT_COLOUR = "#1b2430"
+
+
+# Imported on first use: a build whose chart specs all come from the cache never loads Altair.
+alt = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,9 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
 
     Schema validation is slow and the specs come from this module alone: the tests validate them.
     """
+    global alt
+    if alt is None:
+        import altair as alt
     chart = dataset.indicator["chart"]
     maker = {"bar": _bar, "grouped": _grouped, "progress": _progress}[chart["type"]]
     specs = {}
@@ -67,10 +73,15 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
     """Make the specs of one chart and render each to SVG with vl-convert."""
     key = _chart_key(dataset, province_code, fmt, _)
     specs = _SPECS.get(key) if key else None
-    if specs is None:
+    stored_key = cache.current.key("chart-spec", *key) if key else None
+    if specs is None and stored_key:
+        specs = cache.current.get_object(stored_key)
+    if not isinstance(specs, dict):
         specs = make_chart_specs(dataset, province_code, fmt, _)
-        if key:
-            _SPECS[key] = specs
+        if stored_key:
+            cache.current.put_object(stored_key, specs)
+    if key:
+        _SPECS[key] = specs
     locale = json.dumps(fmt.d3_format_locale(), sort_keys=True)
     svgs = {size: _svg(json.dumps(spec, sort_keys=True), locale) for size, spec in specs.items()}
     return Chart(
@@ -101,6 +112,7 @@ def _svg(spec: str, locale: str) -> str:
     stored = cache.current.get(key)
     if stored is not None:
         return stored.decode("utf-8")
+    workers.fork_unsafe = True
     svg = vlc.vegalite_to_svg(json.loads(spec), format_locale=json.loads(locale))
     cache.current.put(key, svg.encode("utf-8"))
     return svg

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -13,8 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from functools import partial
+
+from . import cache
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
+from .workers import map_ordered
 from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
 ANNOUNCEMENTS_DIR = Path("content") / "announcements"
@@ -97,24 +102,17 @@ class Rules:
 
 
 def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Names(),
-                       site_host: str | None = None, backlink_titles: dict | None = None) -> list[Announcement]:
-    """Read every announcement file; raise BuildError listing every problem in every file."""
+                       site_host: str | None = None, backlink_titles: dict | None = None,
+                       jobs: int = 1) -> list[Announcement]:
+    """Read every announcement file (on `jobs` processes); raise BuildError listing every problem in every file."""
     rules = Rules(tuple(languages), names, site_host, backlink_titles or {})
     folder = root / ANNOUNCEMENTS_DIR
+    paths = [path for path in (sorted(folder.glob("*")) if folder.is_dir() else [])
+             if not path.name.startswith(".") and not path.is_dir()]
     problems: list[Problem] = []
     items = []
-    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-        if path.name.startswith(".") or path.is_dir():
-            continue
-        shown = relative(path, root)
-        raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = raw[: exc.start].count(b"\n") + 1
-            problems.append(Problem(shown, line, None, "not valid UTF-8; save the file as UTF-8"))
-            continue
-        item = make_announcement(path, shown, text, rules, problems, root)
+    for item, found in map_ordered(partial(_load_one, root, rules), paths, jobs):
+        problems += found
         if item is not None:
             items.append(item)
     seen: dict[tuple, str] = {}
@@ -127,6 +125,19 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     if problems:
         raise BuildError(problems)
     return sorted(items, key=lambda a: (a.moment, a.slug, a.lang), reverse=True)
+
+
+def _load_one(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
+    """One file's announcement (None when it has problems) and its problems."""
+    shown = relative(path, root)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(shown, line, None, "not valid UTF-8; save the file as UTF-8")]
+    problems: list[Problem] = []
+    return make_announcement(path, shown, text, rules, problems, root), problems
 
 
 def load_images(root: Path, items) -> dict[str, bytes]:
@@ -251,6 +262,18 @@ _Loader.yaml_implicit_resolvers = {
 
 def _parse_front_matter(source: str, shown: str, problems: list[Problem]):
     """The front matter as a dict and the line of each key, or None after recording the problem."""
+    key = cache.current.key("front-matter", source)
+    stored = cache.current.get_object(key)
+    if isinstance(stored, tuple):
+        return stored
+    before = len(problems)
+    parsed = _parse_yaml(source, shown, problems)
+    if parsed is not None and len(problems) == before:
+        cache.current.put_object(key, parsed)
+    return parsed
+
+
+def _parse_yaml(source: str, shown: str, problems: list[Problem]):
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
@@ -331,7 +354,12 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
                problems: list[Problem], root: Path | None) -> Markup | None:
     """Render the text and report its shortcode and picture problems with their lines."""
     source = "\n".join(lines)
-    body = make_markup(source, lang, rules.names, rules.site_host, rules.backlink_titles.get(lang))
+    backlink = rules.backlink_titles.get(lang)
+    key = cache.current.key("markup", source, lang, dataclasses.asdict(rules.names), rules.site_host, backlink)
+    body = cache.current.get_object(key)
+    if not isinstance(body, Markup):
+        body = make_markup(source, lang, rules.names, rules.site_host, backlink)
+        cache.current.put_object(key, body)
     before = len(problems)
     seen: dict[str, int] = {}
     for ref in body.references:

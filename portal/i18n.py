@@ -32,7 +32,9 @@ def load_translations(lang: Language, root: Path | None = None) -> gettext.NullT
     """Read the language's .po catalogue and compile it in memory (no .mo file is kept)."""
     path = LOCALES_DIR / lang.code / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():
-        return gettext.NullTranslations()
+        plain = gettext.NullTranslations()
+        plain.fingerprint = "none"
+        return plain
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang.locale, abort_invalid=True)

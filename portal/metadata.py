@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import vl_convert as vlc
 from babel.core import get_global
 
-from . import cache
+from . import cache, workers
 from .charts import FONT, TEXT_COLOUR
 from .config import Config, Language
 from .content import Announcement
@@ -269,6 +269,7 @@ def _png(svg: str, scale: float) -> bytes:
     stored = cache.current.get(key)
     if stored is not None:
         return stored
+    workers.fork_unsafe = True
     png = smaller_png(vlc.svg_to_png(svg, scale=scale))
     cache.current.put(key, png)
     return png
@@ -317,10 +318,7 @@ def _script_json(document) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def store_og_image(chart, lang: Language, _, config: Config, files: dict[str, bytes]) -> dict:
-    """Render an indicator chart's preview image into `files`; return its head description."""
-    path = chart.dest_path("og", "png")
-    png, info = make_og_image(chart.svgs["wide"], chart.title, lang, _("Chart: %(title)s") % {"title": chart.title},
-                              path, config)
-    files[path] = png
-    return info
+def make_chart_og_image(chart, lang: Language, _, config: Config) -> tuple[bytes, dict]:
+    """An indicator chart's preview image (written to chart.dest_path("og", "png")) and its head description."""
+    return make_og_image(chart.svgs["wide"], chart.title, lang, _("Chart: %(title)s") % {"title": chart.title},
+                         chart.dest_path("og", "png"), config)

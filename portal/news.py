@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -173,11 +174,16 @@ def make_news_pages(data: SiteData, _) -> list[Page]:
         pages.append(Page(key, "news_list", lang.code, page_path(lang, key), title,
                           {"news": group, "pager": None, "browse": browse, "heading": title,
                            "intro": _("Every announcement of that year, newest first.")}))
+    # An article's text draws only on the indicators it names: an edit to one article or one CSV
+    # leaves the cached pages of the others valid.
+    lean = dataclasses.replace(data, news=(), datasets=(), related={}, indicators=())
     for index, item in enumerate(items):
+        named = {*item.charts, *(figure.split(".", 1)[0] for figure in item.figures)}
+        body_data = dataclasses.replace(lean, indicators=tuple(i for i in data.indicators if i.slug in named))
         key = f"news/{item.slug}"
         pages.append(Page(key, "announcement", lang.code, page_path(lang, key), item.title, {
             "item": item,
-            "body": functools.partial(render_body, item, data),
+            "body": functools.partial(render_body, item, body_data),
             "newer": items[index - 1] if index else None,
             "older": items[index + 1] if index + 1 < len(items) else None,
             "item_tags": [(label, page_path(lang, f"news/tags/{tag_slug(label)}")) for label in item.tags],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+from functools import partial
 import datetime as dt
 import hashlib
 import os
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 import vl_convert as vlc
 
-from . import cache
+from . import cache, workers
 from . import charts as charts_mod
 from .cache import open_cache
 from .config import PORTAL_TZ, Config, load_config
@@ -26,10 +27,11 @@ from .i18n import Formatter, check_catalogues, load_translations
 from .indicators import make_indicator
 from .feed import make_feed
 from .news import Publishing, make_names, make_news_pages, make_published, make_related
-from .render import (SiteData, feed_path, make_environment, make_pages, make_untranslated_page, page_path,
-                     render_page)
-from .write import check_output, write_site
-from .metadata import make_metas, store_og_image
+from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_pages, make_untranslated_page,
+                     page_path, render_page)
+from .workers import map_ordered
+from .write import Staging, check_output
+from .metadata import make_chart_og_image, make_metas
 from .release import load_package, make_release, release_paths
 from .search import make_search_headers, page_csp, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
@@ -85,7 +87,8 @@ def parse_clock(text: str | None) -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def load_inputs(root: Path, base_url: str | None = None, clock: str | None = None, strict: bool = False) -> Inputs:
+def load_inputs(root: Path, base_url: str | None = None, clock: str | None = None, strict: bool = False,
+                jobs: int = 1) -> Inputs:
     """Read and validate config, data and content; raise BuildError listing problems.
 
     With `strict`, warnings count as errors.
@@ -100,35 +103,46 @@ def load_inputs(root: Path, base_url: str | None = None, clock: str | None = Non
     backlinks = {lang.code: load_translations(lang, root).gettext("Back to the text of note %(number)s")
                  for lang in config.languages}
     news = tuple(load_announcements(root, tuple(lang.code for lang in config.languages), make_names(datasets),
-                                    urlsplit(config.base_url).hostname, backlinks))
+                                    urlsplit(config.base_url).hostname, backlinks, jobs))
     if strict and warnings:
         raise BuildError([dataclasses.replace(w, severity="error", message=f"{w.message} [--strict]") for w in warnings])
     return Inputs(config, datasets, news, tuple(warnings), moment, load_images(root, news))
 
 
 def build_site(root: Path, output: Path, base_url: str | None = None, progress=None,
-               clock: str | None = None, strict: bool = False, drafts: bool = False, future: bool = False) -> Summary:
-    """Build the whole site from `root` into `output`; nothing is written unless every step succeeds.
+               clock: str | None = None, strict: bool = False, drafts: bool = False, future: bool = False,
+               jobs: int = 1) -> Summary:
+    """Build the whole site from `root` into `output`; nothing is replaced unless every step succeeds.
 
-    `drafts` and `future` also publish drafts and announcements scheduled after the clock.
+    `drafts` and `future` also publish drafts and announcements scheduled after the clock; `jobs`
+    is how many processes share the slow steps (the output is the same for any number).
     """
     started = time.perf_counter()
     check_output(output, root)
     open_cache(root)
-    inputs = load_inputs(root, base_url, clock, strict)
+    inputs = load_inputs(root, base_url, clock, strict, jobs)
     publishing = Publishing(inputs.clock, drafts, future)
-    files, pages, chart_count = make_site(root, inputs, progress or (lambda items, label: items), publishing)
-    write_site(files, output, before_swap=write_search_index)
+    with Staging(output) as staging:
+        pages, chart_count = make_site(root, inputs, progress or _no_progress, publishing, staging, jobs)
+        staging.swap(before_swap=write_search_index)
+    cache.current.prune()
     return Summary(pages, chart_count, len(inputs.datasets), time.perf_counter() - started, inputs.warnings)
 
 
-def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | None = None) -> tuple[dict[str, bytes], int, int]:
-    """Make every output file in memory: {path: bytes}, plus page and chart counts."""
+def _no_progress(items, label, length=None):
+    return items
+
+
+def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, staging: Staging,
+              jobs: int = 1) -> tuple[int, int]:
+    """Make every output file into `staging`; return the page and chart counts.
+
+    Charts, then pages, are made on `jobs` processes; pages come from the cache when nothing they
+    show has changed.
+    """
     config = inputs.config
-    published = make_published(inputs.news, publishing or Publishing(inputs.clock or parse_clock(None)))
-    files: dict[str, bytes] = {}
-    assets = make_assets(root, files)
-    files["_headers"] = HEADERS.encode()
+    published = make_published(inputs.news, publishing)
+    files: dict[str, bytes] = {"_headers": HEADERS.encode()}
     package = load_package(root)
     indicator_sets = [d for d in inputs.datasets if d.indicator]
 
@@ -146,14 +160,17 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | Non
     for name in sorted({name for item in published for name in item.images}):
         files[f"images/{name}"] = inputs.images[name]
 
-    chart_jobs = [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
-    chart_files: dict[tuple[str, str], dict] = {}
+    # The Vega bundle comes from vl-convert too, so it is made by a worker like the charts: the
+    # build process itself never starts vl-convert and can still fork the page workers.
+    chart_jobs = [None] + [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
+    made = list(progress(map_ordered(partial(_make_chart, config), chart_jobs, jobs), "Charts", len(chart_jobs)))
+    assets = make_assets(root, files, made[0])
+    chart_files: dict[str, dict] = {lang.code: {} for lang in config.languages}
     og_images: dict[tuple[str, str], dict] = {}
-    for data, dataset, translations in progress(chart_jobs, "Charts"):
-        chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, translations.gettext)
-        chart_files[(data.lang.code, chart.slug)] = _store_chart(chart, files)
-        og_images[(data.lang.code, f"indicators/{chart.slug}")] = store_og_image(
-            chart, data.lang, translations.gettext, config, files)
+    for chart, og_png, og_info in made[1:]:
+        chart_files[chart.lang][chart.slug] = _store_chart(chart, files)
+        files[chart.dest_path("og", "png")] = og_png
+        og_images[(chart.lang, f"indicators/{chart.slug}")] = og_info
     files.update(make_release(package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
     metas = make_metas(config, per_language, og_images, package)
 
@@ -161,7 +178,7 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | Non
     for lang, _t, _d, pages in per_language:
         for page in pages:
             alternates.setdefault(page.key, {})[lang.code] = page.dest_path
-    jobs = [(lang, translations, data, page) for lang, translations, data, pages in per_language for page in pages]
+    jobs_list = [(lang, data, page) for lang, _t, data, pages in per_language for page in pages]
     # An announcement missing in a language gets a page there that says so and links the versions
     # that exist, so the language switcher never leads to a missing page.
     kinds = {page.key: page.kind for _l, _t, _d, pages in per_language for page in pages}
@@ -169,7 +186,7 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | Non
         for key, versions in sorted(alternates.items()):
             if kinds[key] == "announcement" and lang.code not in versions:
                 stand_in = make_untranslated_page(lang, key, versions, translations.gettext)
-                jobs.append((lang, translations, data, stand_in))
+                jobs_list.append((lang, data, stand_in))
     for key, versions in alternates.items():
         if key.startswith("news/"):
             if kinds[key] == "announcement":
@@ -179,28 +196,82 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing | Non
             # language's news list.
             for code, path in alternates["news"].items():
                 versions.setdefault(code, path)
-    page_count = 0
     envs = {lang.code: make_environment(root, translations) for lang, translations, _d, _p in per_language}
-    for lang, translations, data, page in progress(jobs, "Pages"):
-        charts = {slug: info for (code, slug), info in chart_files.items() if code == lang.code}
-        extra = {"release": release_paths(package["name"])}
-        if (lang.code, page.key) in metas and page.kind != "untranslated":
-            extra["meta"] = metas[(lang.code, page.key)]
-        html = render_page(envs[lang.code], page, config, data, alternates[page.key], assets, charts,
-                           csp=page_csp(page, CSP), extra=extra)
-        files[page.dest_path] = html.encode("utf-8")
-        page_count += 1
+    for env in envs.values():
+        # Compiled before the workers fork, so each of them need not compile the templates again.
+        for kind in sorted({page.kind for _l, _d, page in jobs_list}):
+            env.get_template(f"{kind}.html")
+    renderer = PageRenderer(root, config, envs, {lg.code: t for lg, t, _d, _p in per_language}, assets,
+                            chart_files, metas, alternates, release_paths(package["name"]), staging)
+    for _done in progress(map_ordered(renderer, jobs_list, jobs), "Pages", len(jobs_list)):
+        pass
     files[SITEMAP] = make_sitemap(config, per_language, metas)
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
     files["_headers"] += make_search_headers(search_pages, CSP).encode()
-    return files, page_count, len(chart_files)
+    for name in sorted(files):
+        staging.write(name, files[name])
+    return len(jobs_list), len(made) - 1
 
 
-def make_assets(root: Path, files: dict[str, bytes]) -> dict[str, str]:
-    """Fingerprint the stylesheet, the chart script and the Vega bundle; return name -> path."""
+def _make_chart(config: Config, job):
+    """One indicator chart in one language, with its preview image; for None, the Vega bundle."""
+    if job is None:
+        return vega_bundle()
+    data, dataset, translations = job
+    chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, translations.gettext)
+    og_png, og_info = make_chart_og_image(chart, data.lang, translations.gettext, config)
+    return chart, og_png, og_info
+
+
+class PageRenderer:
+    """Renders one page into the staging folder, or copies it from the cache when its inputs are unchanged.
+
+    A page's cache key is a fingerprint of everything its template receives, plus the templates
+    and translation catalogues themselves.
+    """
+
+    def __init__(self, root: Path, config: Config, envs: dict, translations: dict, assets: dict,
+                 charts: dict, metas: dict, alternates: dict, release: dict, staging: Staging):
+        self.root, self.config, self.envs, self.assets, self.charts = root, config, envs, assets, charts
+        self.metas, self.alternates, self.release, self.staging = metas, alternates, release, staging
+        self.catalogues = {code: getattr(t, "fingerprint", "none") for code, t in translations.items()}
+        self.templates = _folder_digest(root / TEMPLATES_DIR)
+        self.memo: dict = {}
+
+    def __call__(self, job) -> None:
+        lang, data, page = job
+        extra = {"release": self.release}
+        if (lang.code, page.key) in self.metas and page.kind != "untranslated":
+            extra["meta"] = self.metas[(lang.code, page.key)]
+        alternates, charts, csp = self.alternates[page.key], self.charts[lang.code], page_csp(page, CSP)
+        try:
+            parts = [cache.fingerprint(value, self.memo, self.root) for value in
+                     (page, self.config, data.lang, data.fmt, alternates, self.assets, charts, csp, extra)]
+            key = cache.current.key("page", self.templates, self.catalogues[lang.code], *parts)
+        except TypeError:
+            key = None  # something the fingerprint cannot follow: always render
+        html = cache.current.get(key) if key else None
+        if html is None:
+            html = render_page(self.envs[lang.code], page, self.config, data, alternates, self.assets, charts,
+                               csp=csp, extra=extra).encode("utf-8")
+            if key:
+                cache.current.put(key, html)
+        self.staging.write(page.dest_path, html)
+
+
+def _folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def make_assets(root: Path, files: dict[str, bytes], bundle: bytes) -> dict[str, str]:
+    """Fingerprint the stylesheet, the scripts and the Vega `bundle`; return name -> path."""
     sources = {path.name: path.read_bytes() for path in sorted((root / ASSETS_DIR).glob("*")) if path.is_file()}
-    sources["vega.js"] = vega_bundle()
+    sources["vega.js"] = bundle
     assets = {}
     for name, content in sources.items():
         stem, _dot, ext = name.rpartition(".")
@@ -217,6 +288,7 @@ def vega_bundle() -> bytes:
     key = cache.current.key("vega-bundle")
     bundle = cache.current.get(key)
     if bundle is None:
+        workers.fork_unsafe = True
         bundle = vlc.javascript_bundle().encode("utf-8")
         cache.current.put(key, bundle)
     return bundle

@@ -29,31 +29,62 @@ def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Pat
 
     `before_swap` runs on the written staging folder (the search indexer needs files on disk).
     """
-    output = output.resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-", dir=output.parent))
-    try:
+    with Staging(output) as staging:
         for name in sorted(files):
-            target = staging / _safe_relative(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
+            staging.write(name, files[name])
+        staging.swap(before_swap)
+
+
+class Staging:
+    """A new site written file by file into a temporary sibling of `output`, swapped in at the end.
+
+    Files are written as they are made, so a large site never sits in memory whole; leaving the
+    `with` block without `swap()` (an error anywhere) removes the folder and the old site stays.
+    """
+
+    def __init__(self, output: Path):
+        self.output = output.resolve()
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.output.name}.tmp-", dir=self.output.parent))
+        self._made: set[Path] = set()
+
+    def __enter__(self) -> "Staging":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.folder.exists():
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def path(self, name: str) -> Path:
+        """Where the file `name` (a path from the site root) goes, its folder made."""
+        target = self.folder / _safe_relative(name)
+        parent = target.parent
+        if parent not in self._made:
+            parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(parent)
+        return target
+
+    def write(self, name: str, content: bytes) -> None:
+        """Write one file of the new site."""
+        self.path(name).write_bytes(content)
+
+    def swap(self, before_swap: Callable[[Path], None] | None = None) -> None:
+        """Put the new site in place of the old one, in two renames."""
         if before_swap is not None:
-            before_swap(staging)
-        os.chmod(staging, 0o755)
+            before_swap(self.folder)
+        os.chmod(self.folder, 0o755)
+        output = self.output
         if output.exists():
             retired = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
             os.replace(output, retired / output.name)
             try:
-                os.replace(staging, output)
+                os.replace(self.folder, output)
             except OSError:
                 os.replace(retired / output.name, output)
                 raise
             shutil.rmtree(retired, ignore_errors=True)
         else:
-            os.replace(staging, output)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            os.replace(self.folder, output)
 
 
 def _safe_relative(name: str) -> PurePosixPath:

@@ -1,0 +1,64 @@
+"""Workers: slow, independent steps spread over every core, with results in the order of a serial run.
+
+Worker processes are forked from the build, so they share everything it has loaded without copying
+or pickling it; only each step's result travels back. A process that has already started the
+vl-convert runtime (a thread pool) is never forked: it then works alone.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from .errors import BuildError
+
+# Below this many items a pool costs more than it saves.
+MIN_ITEMS = 8
+# The step being run, inherited by forked workers: (function, items).
+_STEP: tuple[Callable, Sequence] | None = None
+# Set once this process has started a runtime that forking would break.
+fork_unsafe = False
+
+
+def default_jobs() -> int:
+    """As many workers as the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def map_ordered(function: Callable, items: Sequence, jobs: int = 1) -> Iterator:
+    """Yield function(item) for every item, in order, on up to `jobs` processes.
+
+    A BuildError raised for any item is raised here, as in a serial run.
+    """
+    if jobs <= 1 or len(items) < MIN_ITEMS or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
+        yield from (function(item) for item in items)
+        return
+    global _STEP
+    _STEP = (function, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
+            chunk = max(1, min(64, len(items) // (jobs * 8)))
+            for ok, value in pool.imap(_run, range(len(items)), chunksize=chunk):
+                if not ok:
+                    raise BuildError(value)
+                yield value
+    finally:
+        _STEP = None
+
+
+def _run(index: int):
+    function, items = _STEP
+    try:
+        return True, function(items[index])
+    except BuildError as exc:
+        # The problems travel back as data; the exception class itself need not pickle.
+        return False, list(exc.problems)
+
+
+def chained(groups: Iterable[Iterable]) -> list:
+    """Every item of several iterables, in order, as one list."""
+    return [item for group in groups for item in group]

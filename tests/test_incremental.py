@@ -1,0 +1,225 @@
+"""Parallel and incremental builds: the same bytes as a serial build from nothing, whatever the cache holds."""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import TINY_PACKAGE, tree_digest, write_project
+from portal import cache, workers
+from portal.site import build_site
+
+CLOCK = "2024-06-01T00:00+07:00"
+BUILD = Path(__file__).resolve().parents[1] / "build.py"
+LANGS = ("vi", "en", "ar")
+
+
+def _package() -> dict:
+    """The tiny package with three indicators (generated test data), so charts go to the workers too."""
+    package = copy.deepcopy(TINY_PACKAGE)
+    counts = package["resources"][0]
+    for number in (2, 3):
+        twin = copy.deepcopy(counts)
+        twin["name"], twin["path"] = f"counts{number}", f"counts{number}.csv"
+        twin["indicator"]["slug"] = f"counts-{number}"
+        package["resources"].append(twin)
+    return package
+
+
+def _article(day: int, lang: str, tags: list[str], words: str = "Nội dung thử") -> str:
+    # Some articles quote a figure from the data, so a CSV change reaches them and no others.
+    figure = ', with {{ figure "counts.issued" }} issued' if day % 4 == 0 else ""
+    return textwrap.dedent(f"""\
+        ---
+        title: "Bản tin thử {day} {lang}"
+        date: 2024-03-{day:02d}
+        summary: "Tóm tắt thử {day}."
+        tags: {tags!r}
+        ---
+
+        {words} {day}{figure}.
+        """).replace("'", '"')
+
+
+def make_newsroom(root: Path) -> Path:
+    """A scratch project with generated data and twenty announcements in three languages."""
+    files = {f"data/counts{n}.csv": "date,unit_code,issued\n2023-06-30,40,100\n2023-12-31,40,150\n" for n in (2, 3)}
+    for day in range(1, 21):
+        lang = LANGS[day % 3]
+        files[f"content/announcements/2024-03-{day:02d}-tin-{day}.{lang}.md"] = _article(day, lang, ["thử", f"nhóm {day % 4}"])
+    return write_project(root, files, _package())
+
+
+@pytest.fixture(scope="module")
+def newsroom(tmp_path_factory) -> Path:
+    """The newsroom built once in parallel, its cache warm."""
+    root = make_newsroom(tmp_path_factory.mktemp("newsroom") / "project")
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    return root
+
+
+def _clean_build(root: Path, output: Path, jobs: int = 2) -> dict[str, str]:
+    """Build with no cache at all; return the digest of every file."""
+    shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+    build_site(root, output, clock=CLOCK, jobs=jobs)
+    shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+    return tree_digest(output)
+
+
+def test_map_ordered_uses_several_processes_and_keeps_order(monkeypatch):
+    # Earlier tests may have started vl-convert here; these workers never touch it.
+    monkeypatch.setattr(workers, "fork_unsafe", False)
+    results = list(workers.map_ordered(_pid_and_square, list(range(40)), jobs=2))
+    assert [square for _pid, square in results] == [n * n for n in range(40)]
+    assert len({pid for pid, _square in results}) == 2
+    assert os.getpid() not in {pid for pid, _square in results}
+
+
+def _pid_and_square(number: int) -> tuple[int, int]:
+    time.sleep(0.02)  # long enough that both workers get a share
+    return os.getpid(), number * number
+
+
+def test_a_process_that_started_vl_convert_works_alone(monkeypatch):
+    monkeypatch.setattr(workers, "fork_unsafe", True)
+    assert {pid for pid, _square in workers.map_ordered(_pid_and_square, list(range(40)), jobs=2)} == {os.getpid()}
+
+
+def _build_in_new_process(root: Path, output: Path, jobs: int) -> subprocess.CompletedProcess:
+    # A fresh process: one that has run vl-convert (earlier tests) would not fork workers.
+    command = [sys.executable, str(BUILD), "--project", str(root), "build", "--output", str(output),
+               "--clock", CLOCK, "--jobs", str(jobs)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+def test_a_build_error_in_a_worker_reaches_the_caller_with_its_problems(tmp_path):
+    root = make_newsroom(tmp_path / "project")
+    broken = root / "content/announcements/2024-03-04-tin-4.en.md"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("summary:", "summry:"), encoding="utf-8")
+    result = _build_in_new_process(root, root / "site", jobs=2)
+    assert result.returncode == 1
+    assert "content/announcements/2024-03-04-tin-4.en.md:4: unknown key `summry`; did you mean `summary`?" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "site").exists()
+
+
+def test_parallel_build_is_byte_identical_to_a_serial_one(tmp_path):
+    root = make_newsroom(tmp_path / "project")
+    serial = _clean_build(root, tmp_path / "serial", jobs=1)
+    result = _build_in_new_process(root, tmp_path / "parallel", jobs=2)
+    assert result.returncode == 0, result.stderr
+    shutil.rmtree(root / cache.CACHE_DIR)
+    parallel = tree_digest(tmp_path / "parallel")
+    assert parallel == serial
+    assert len([p for p in serial if p.endswith(".html")]) > 60
+
+
+def _edit_article(root: Path) -> None:
+    path = root / "content/announcements/2024-03-07-tin-7.en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Nội dung thử", "Changed text"), encoding="utf-8")
+
+
+def _retitle_article(root: Path) -> None:
+    path = root / "content/announcements/2024-03-20-tin-20.ar.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("Bản tin thử 20", "New title"), encoding="utf-8")
+
+
+def _edit_csv(root: Path) -> None:
+    path = root / "data/counts.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",1500", ",1750"), encoding="utf-8")
+
+
+def _remove_article(root: Path) -> None:
+    (root / "content/announcements/2024-03-18-tin-18.vi.md").unlink()
+
+
+def _add_article(root: Path) -> None:
+    (root / "content/announcements/2024-03-25-tin-25.ar.md").write_text(_article(25, "ar", ["جديد"]), encoding="utf-8")
+
+
+def _edit_template(root: Path) -> None:
+    path = root / "templates/announcement.html"
+    path.write_text(path.read_text(encoding="utf-8").replace("</article>", "<!-- edited --></article>", 1),
+                    encoding="utf-8")
+
+
+def _edit_config(root: Path) -> None:
+    path = root / "site.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace('title = "Minh bạch Đề án 06 tỉnh Nghệ An"', 'title = "Cổng thử"'), encoding="utf-8")
+
+
+CHANGES = {"article text": _edit_article, "article title": _retitle_article, "csv": _edit_csv,
+           "article removed": _remove_article, "article added": _add_article, "template": _edit_template, "config": _edit_config}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path, change):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    before = set(os.listdir(root / cache.CACHE_DIR / "page"))
+    CHANGES[change](root)
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    incremental = tree_digest(root / "site")
+    rendered = set(os.listdir(root / cache.CACHE_DIR / "page")) - before
+    assert incremental == _clean_build(root, tmp_path / "clean")
+    pages = [p for p in incremental if p.endswith(".html")]
+    if change in ("template", "config"):
+        assert len(rendered) >= 20  # every announcement page in every language
+    else:
+        # Only the pages that show what changed are made again; the rest come from the cache.
+        assert 0 < len(rendered) < len(pages) / 3, (len(rendered), len(pages))
+    if change == "article removed":
+        assert "news/tin-18.html" not in incremental
+        assert "en/news/tin-18.html" not in incremental  # nor its "not yet translated" stand-ins
+
+
+def test_damaged_cache_is_ignored(newsroom, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    entries = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file()]
+    assert len(entries) > 50
+    for number, path in enumerate(entries):
+        data = path.read_bytes()
+        # Truncated, flipped or emptied, as a full disk or an interrupted copy would leave them.
+        path.write_bytes(data[: len(data) // 2] if number % 3 == 0 else data[:-1] + b"x" if number % 3 == 1 else b"")
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    assert tree_digest(root / "site") == tree_digest(newsroom / "site")
+
+
+def test_cache_of_another_version_is_never_read(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    old = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file()]
+    yesterday = time.time() - 86400
+    for path in old:
+        os.utime(path, (yesterday, yesterday))
+    monkeypatch.setattr(cache, "VERSIONS", cache.VERSIONS + ";another")
+    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    assert [p for p in old if p.stat().st_mtime != yesterday] == []  # a read would have touched it
+    assert tree_digest(root / "site") == tree_digest(newsroom / "site")
+
+
+def test_unread_entries_are_pruned(newsroom, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    stale = root / cache.CACHE_DIR / "page" / ("0" * 64)
+    stale.write_bytes(b"left by an old build")
+    old = 30 * 86400
+    os.utime(stale, (stale.stat().st_atime - old, stale.stat().st_mtime - old))
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    assert not stale.exists()
+    assert len(os.listdir(root / cache.CACHE_DIR / "page")) > 60  # what this build read stays
+
+
+def test_no_cache_folder_is_committed():
+    ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").split()
+    assert "/.cache/" in ignored
