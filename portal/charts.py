@@ -6,7 +6,6 @@ import functools
 import json
 from dataclasses import dataclass
 
-import pandas as pd
 import vl_convert as vlc
 
 from . import cache, workers
@@ -99,7 +98,7 @@ def _chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple
     catalogue = getattr(getattr(_, "__self__", None), "fingerprint", None)
     if catalogue is None:
         return None
-    rows = int(pd.util.hash_pandas_object(dataset.frame.astype(str), index=True).sum())
+    rows = dataset.rows_digest
     described = json.dumps([dataset.indicator, dataset.titles, [f.__dict__ for f in dataset.fields]],
                            sort_keys=True, default=str)
     return (dataset.name, rows, described, fmt.lang, province_code, catalogue)
@@ -112,10 +111,16 @@ def _svg(spec: str, locale: str) -> str:
     stored = cache.current.get(key)
     if stored is not None:
         return stored.decode("utf-8")
-    workers.fork_unsafe = True
-    svg = vlc.vegalite_to_svg(json.loads(spec), format_locale=json.loads(locale))
+    svg = convert("vegalite_to_svg", json.loads(spec), format_locale=json.loads(locale))
     cache.current.put(key, svg.encode("utf-8"))
     return svg
+
+
+def convert(function: str, *args, **kwargs):
+    """Call the vl-convert function named `function`."""
+    # Its runtime's threads would not survive a fork: from now on this process works alone.
+    workers.fork_unsafe = True
+    return getattr(vlc, function)(*args, **kwargs)
 
 
 def spec_json(spec: dict) -> str:

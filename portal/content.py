@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import difflib
 import json
@@ -355,7 +354,7 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     """Render the text and report its shortcode and picture problems with their lines."""
     source = "\n".join(lines)
     backlink = rules.backlink_titles.get(lang)
-    key = cache.current.key("markup", source, lang, dataclasses.asdict(rules.names), rules.site_host, backlink)
+    key = cache.current.key("markup", source, lang, repr(rules.names), rules.site_host, backlink)
     body = cache.current.get_object(key)
     if not isinstance(body, Markup):
         body = make_markup(source, lang, rules.names, rules.site_host, backlink)

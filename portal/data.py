@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
@@ -64,7 +65,7 @@ class Dataset:
         """The date or year column, if the dataset has one."""
         return next((f.name for f in self.fields if f.type in ("date", "year")), None)
 
-    @property
+    @functools.cached_property
     def as_of(self) -> dt.date | None:
         """The latest date the rows speak for (31 December for a year)."""
         name = self.time_field
@@ -72,6 +73,12 @@ class Dataset:
             return None
         latest = self.frame[name].max()
         return dt.date(int(latest), 12, 31) if self.field(name).type == "year" else latest
+
+    @functools.cached_property
+    def rows_digest(self) -> str:
+        """A digest of the typed rows, for caches of what is made from them."""
+        hashed = pd.util.hash_pandas_object(self.frame.astype(str), index=True).to_numpy().tobytes()
+        return hashlib.sha256(hashed).hexdigest()
 
     def field(self, name: str) -> Field:
         """Return the field called `name`."""

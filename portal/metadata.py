@@ -11,11 +11,10 @@ import zlib
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
-import vl_convert as vlc
 from babel.core import get_global
 
-from . import cache, workers
-from .charts import FONT, TEXT_COLOUR
+from . import cache
+from .charts import FONT, TEXT_COLOUR, convert
 from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
@@ -269,8 +268,7 @@ def _png(svg: str, scale: float) -> bytes:
     stored = cache.current.get(key)
     if stored is not None:
         return stored
-    workers.fork_unsafe = True
-    png = smaller_png(vlc.svg_to_png(svg, scale=scale))
+    png = smaller_png(convert("svg_to_png", svg, scale=scale))
     cache.current.put(key, png)
     return png
 

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import vl_convert as vlc
 
-from . import cache, workers
+from . import cache
 from . import charts as charts_mod
 from .cache import open_cache
 from .config import PORTAL_TZ, Config, load_config
@@ -167,11 +166,11 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     assets = make_assets(root, files, made[0])
     chart_files: dict[str, dict] = {lang.code: {} for lang in config.languages}
     og_images: dict[tuple[str, str], dict] = {}
-    for chart, og_png, og_info in made[1:]:
-        chart_files[chart.lang][chart.slug] = _store_chart(chart, files)
+    for chart, spec_texts, og_png, og_info in made[1:]:
+        chart_files[chart.lang][chart.slug] = _store_chart(chart, spec_texts, files)
         files[chart.dest_path("og", "png")] = og_png
         og_images[(chart.lang, f"indicators/{chart.slug}")] = og_info
-    files.update(make_release(package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
+    files.update(_release(root, package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
     metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}
@@ -221,7 +220,7 @@ def _make_chart(config: Config, job):
     data, dataset, translations = job
     chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, translations.gettext)
     og_png, og_info = make_chart_og_image(chart, data.lang, translations.gettext, config)
-    return chart, og_png, og_info
+    return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
 
 
 class PageRenderer:
@@ -260,6 +259,20 @@ class PageRenderer:
         self.staging.write(page.dest_path, html)
 
 
+def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict) -> dict[str, bytes]:
+    """The open-data files, from the cache when no dataset, setting or catalogue changed."""
+    try:
+        key = cache.current.key("release", cache.fingerprint((package, datasets, config, gettexts), {}, root))
+    except TypeError:
+        key = None
+    files = cache.current.get_object(key) if key else None
+    if not isinstance(files, dict):
+        files = make_release(package, datasets, config, gettexts)
+        if key:
+            cache.current.put_object(key, files)
+    return files
+
+
 def _folder_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
@@ -288,19 +301,18 @@ def vega_bundle() -> bytes:
     key = cache.current.key("vega-bundle")
     bundle = cache.current.get(key)
     if bundle is None:
-        workers.fork_unsafe = True
-        bundle = vlc.javascript_bundle().encode("utf-8")
+        bundle = charts_mod.convert("javascript_bundle").encode("utf-8")
         cache.current.put(key, bundle)
     return bundle
 
 
-def _store_chart(chart, files: dict[str, bytes]) -> dict:
+def _store_chart(chart, spec_texts: dict[str, str], files: dict[str, bytes]) -> dict:
     info = {"media": charts_mod.WIDE_MEDIA, "files": {}}
     for size, svg in chart.svgs.items():
         svg_path = chart.dest_path(size, "svg")
         spec_path = chart.dest_path(size, "vl.json")
         files[svg_path] = svg.encode("utf-8")
-        files[spec_path] = (charts_mod.spec_json(chart.specs[size]) + "\n").encode("utf-8")
+        files[spec_path] = (spec_texts[size] + "\n").encode("utf-8")
         width, height = _svg_size(svg)
         info["files"][size] = {"svg": svg_path, "spec": spec_path, "width": width, "height": height}
     return info
