@@ -76,7 +76,7 @@ def build(project: Path, output: Path | None, base_url: str | None, clock: str |
 @click.pass_obj
 def check(project: Path, clock: str | None, strict: bool, links: bool, output: Path | None, base_url: str | None):
     """Check config, data and content without writing anything (exit 1 on errors); --links checks the built site."""
-    inputs = load_inputs(project, clock=clock, strict=strict)
+    inputs = load_inputs(project, clock=clock, strict=strict, jobs=default_jobs())
     print_problems(inputs.warnings)
     click.echo(f"OK: {len(inputs.datasets)} datasets, {len(inputs.news)} announcements, "
                f"{len(inputs.config.languages)} languages.")
@@ -95,7 +95,7 @@ def check(project: Path, clock: str | None, strict: bool, links: bool, output: P
 @click.pass_obj
 def next_change(project: Path, clock: str | None):
     """Print when the published news next changes by itself (an item appears or expires), for scheduling a rebuild."""
-    inputs = load_inputs(project, clock=clock)
+    inputs = load_inputs(project, clock=clock, jobs=default_jobs())
     changes = next_changes(inputs.news, inputs.clock)
     if not changes:
         click.echo("nothing scheduled")

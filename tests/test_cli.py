@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -120,3 +121,10 @@ def test_source_date_epoch_changes_nothing_in_the_output(tiny_site, tmp_path, mo
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
     run("--project", str(tiny_site), "build", "--output", str(tmp_path / "epoch"))
     assert tree_digest(tmp_path / "epoch") == tree_digest(tiny_site / "site")
+
+
+def test_every_command_line_option_is_documented_in_the_readme():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    undocumented = [f"{name} {option}" for name, command in cli.commands.items() for param in command.params
+                    for option in param.opts if option.startswith("--") and option not in readme]
+    assert not undocumented, f"document these in README.md: {undocumented}"

@@ -56,3 +56,14 @@ def test_github_workflow_triggers_and_deploys_from_main():
     deploy = workflow["jobs"]["deploy"]
     assert "refs/heads/main" in deploy["if"] and deploy["needs"] == "test"
     assert any(step.get("uses", "").startswith("actions/deploy-pages") for step in deploy["steps"])
+
+
+def test_publishing_jobs_keep_the_build_cache_between_runs():
+    github = yaml.safe_load((ROOT / ".github/workflows/portal.yml").read_text())
+    cached = [step["with"]["path"] for step in github["jobs"]["deploy"]["steps"]
+              if step.get("uses", "").startswith("actions/cache")]
+    assert cached == [".cache"]
+    gitlab = yaml.safe_load((ROOT / "docs/gitlab-ci.yml").read_text())
+    assert gitlab["pages"]["cache"]["paths"] == [".cache/"]
+    # pip's own cache must not live inside the build cache, which is pruned.
+    assert not gitlab["variables"]["PIP_CACHE_DIR"].endswith(".cache/pip")
