@@ -7,7 +7,9 @@ import functools
 from functools import partial
 import datetime as dt
 import hashlib
+import json
 import os
+import resource
 import re
 import time
 from dataclasses import dataclass
@@ -36,6 +38,8 @@ from .search import make_search_headers, page_csp, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
+# Names a file that receives the timings and peak memory of each build (see bench/compare.py).
+STATS_ENV = "P06_BUILD_STATS"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
        "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
 # For hosts that read a _headers file: the same policy as the pages' meta tag, plus what a meta
@@ -120,12 +124,32 @@ def build_site(root: Path, output: Path, base_url: str | None = None, progress=N
     check_output(output, root)
     open_cache(root)
     inputs = load_inputs(root, base_url, clock, strict, jobs)
+    loaded = time.perf_counter()
     publishing = Publishing(inputs.clock, drafts, future)
     with Staging(output) as staging:
         pages, chart_count = make_site(root, inputs, progress or _no_progress, publishing, staging, jobs)
+        made, made_peak = time.perf_counter(), _peak_mib()
         staging.swap(before_swap=write_search_index)
     cache.current.prune()
-    return Summary(pages, chart_count, len(inputs.datasets), time.perf_counter() - started, inputs.warnings)
+    finished = time.perf_counter()
+    _write_stats({"load_seconds": loaded - started, "make_seconds": made - loaded,
+                  "search_and_swap_seconds": finished - made, "portal_peak_mib": made_peak,
+                  "search_peak_mib": _peak_mib(children_only=True)})
+    return Summary(pages, chart_count, len(inputs.datasets), finished - started, inputs.warnings)
+
+
+def _peak_mib(children_only: bool = False) -> float:
+    """Peak resident memory so far of this process and its workers (or of its children alone), in MiB."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own = 0 if children_only else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, children) / 1024
+
+
+def _write_stats(stats: dict) -> None:
+    """For the benchmark: where the time and memory of a build went, in the file STATS_ENV names."""
+    path = os.environ.get(STATS_ENV)
+    if path:
+        Path(path).write_text(json.dumps(stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _no_progress(items, label, length=None):
