@@ -90,6 +90,18 @@ class Dataset:
         return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
+def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path) -> dict[str, str]:
+    """A cache key per resource: the package description, its file and the files it refers to."""
+    digests = {d["name"]: hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest() for d in descriptors}
+    keys = {}
+    for descriptor in descriptors:
+        foreign = descriptor.get("schema", {}).get("foreignKeys", [])
+        refers = sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})
+        keys[descriptor["name"]] = cache.current.key("frictionless", text, descriptor["name"],
+                                                     [(name, digests.get(name)) for name in [descriptor["name"], *refers]])
+    return keys
+
+
 def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None) -> list[Dataset]:
     """Read data/datapackage.json and every CSV it lists; raise BuildError with every problem.
 
@@ -125,15 +137,17 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     # repeat it once for every file that refers to it.
     unreadable = any(table is None for table in tables.values())
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
-        # Only a clean result is remembered, keyed by every file it read: the reference validator
-        # takes half a second, which the preview would otherwise spend on every text edit.
-        contents = [text] + [hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest() for d in descriptors]
-        key = cache.current.key("frictionless", contents)
-        if cache.current.get(key) is None:
-            found = check_with_frictionless(package_path, root, problems)
+        # Only clean results are remembered, one per resource, keyed by the package description and
+        # every file the resource's check reads: after one CSV changes, only that one is validated again.
+        keys = _frictionless_keys(text, descriptors, data_dir)
+        unchecked = [name for name, key in keys.items() if cache.current.get(key) is None]
+        if unchecked:
+            found = check_with_frictionless(package_path, root, problems,
+                                            None if len(unchecked) == len(keys) else unchecked)
             problems += found
             if not found:
-                cache.current.put(key, b"valid")
+                for name in unchecked:
+                    cache.current.put(keys[name], b"valid")
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]

@@ -15,8 +15,10 @@ TYPE_WORDS = {
 }
 
 
-def check_with_frictionless(package_path: Path, root: Path, found: list[Problem]) -> list[Problem]:
-    """Validate every resource with frictionless; return its problems at rows not already reported.
+def check_with_frictionless(package_path: Path, root: Path, found: list[Problem],
+                            names: list[str] | None = None) -> list[Problem]:
+    """Validate the package (or only the resources `names`) with frictionless; return its problems
+    at rows not already reported.
 
     The portal's own reader already explains encoding, header and cell mistakes in plain words;
     this pass makes sure nothing the standard's validator would reject slips through.
@@ -29,9 +31,10 @@ def check_with_frictionless(package_path: Path, root: Path, found: list[Problem]
     shown_package = relative(package_path, root)
     with system.use_context(trusted=False):
         package = Package(str(package_path))
-        report = package.validate()
-    problems = [Problem(shown_package, None, None, f"data package: {error.message}") for error in report.errors]
-    for task in report.tasks:
+        reports = [package.validate()] if names is None else [package.get_resource(n).validate() for n in names]
+    errors = [error for report in reports for error in report.errors]
+    problems = [Problem(shown_package, None, None, f"data package: {error.message}") for error in errors]
+    for task in (task for report in reports for task in report.tasks):
         path = relative(package_path.parent / task.place, root) if task.place else shown_package
         if path in flagged_files:
             continue

@@ -19,6 +19,9 @@ from .errors import BuildError
 from .metadata import search_types
 
 BUNDLE_DIR = "pagefind"
+# Hard links to the pages the search indexes, beside the rest of the staging folder: Pagefind then
+# reads those pages alone instead of every list, stand-in and error page.
+SEARCH_INPUT = ".search-input"
 # Breadcrumbs, pagers and tag lists are navigation even inside <main>.
 EXCLUDE_SELECTORS = ("nav", ".skip-link")
 # Pagefind ships ready-made interfaces; the portal draws its own (no injected styles, its own words),
@@ -77,8 +80,9 @@ def pagefind_executable() -> Path:
 
 def write_search_index(staging: Path) -> None:
     """Index the HTML written in `staging` with Pagefind (offline), into staging/pagefind/."""
-    command = [str(pagefind_executable()), "--site", str(staging), "--output-subdir", BUNDLE_DIR,
-               "--keep-index-url", "--silent"]
+    source = staging / SEARCH_INPUT
+    command = [str(pagefind_executable()), "--site", str(source if source.is_dir() else staging),
+               "--output-path", str(staging / BUNDLE_DIR), "--keep-index-url", "--silent"]
     for selector in EXCLUDE_SELECTORS:
         command += ["--exclude-selectors", selector]
     try:
@@ -86,6 +90,8 @@ def write_search_index(staging: Path) -> None:
                                 stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BuildError.single("pagefind", f"the search index could not be built: {exc}") from None
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
     bundle = staging / BUNDLE_DIR
     if result.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
         detail = (result.stderr or result.stdout).strip().splitlines()

@@ -34,7 +34,7 @@ from .workers import map_ordered
 from .write import Staging, check_output
 from .metadata import make_chart_og_image, make_metas
 from .release import load_package, make_release, release_paths
-from .search import make_search_headers, page_csp, write_search_index
+from .search import SEARCH_INPUT, make_search_headers, page_csp, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
@@ -281,6 +281,8 @@ class PageRenderer:
             if key:
                 cache.current.put(key, html)
         self.staging.write(page.dest_path, html)
+        if extra.get("meta") is not None and extra["meta"].search:
+            self.staging.link(page.dest_path, SEARCH_INPUT)
 
 
 def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict) -> dict[str, bytes]:

@@ -68,6 +68,14 @@ class Staging:
         """Write one file of the new site."""
         self.path(name).write_bytes(content)
 
+    def link(self, name: str, folder: str) -> None:
+        """Give the written file `name` a second name inside `folder` of the staging folder (a hard link)."""
+        target = self.path(f"{folder}/{name}")
+        try:
+            os.link(self.folder / _safe_relative(name), target)
+        except OSError:
+            shutil.copyfile(self.folder / _safe_relative(name), target)
+
     def swap(self, before_swap: Callable[[Path], None] | None = None) -> None:
         """Put the new site in place of the old one, in two renames."""
         if before_swap is not None:
