@@ -92,7 +92,7 @@ class Cache:
             return None
 
     def put_object(self, key: str, value) -> None:
-        """Store a Python value, compressed (pages and articles shrink about fourfold)."""
+        """Store a Python value, compressed (HTML shrinks about fourfold)."""
         if self.folder is not None:
             self.put(key, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
 

@@ -274,12 +274,12 @@ class PageRenderer:
             key = cache.current.key("page", self.templates, self.catalogues[lang.code], *parts)
         except TypeError:
             key = None  # something the fingerprint cannot follow: always render
-        html = cache.current.get(key) if key else None
-        if html is None:
+        html = cache.current.get_object(key) if key else None
+        if not isinstance(html, bytes):
             html = render_page(self.envs[lang.code], page, self.config, data, alternates, self.assets, charts,
                                csp=csp, extra=extra).encode("utf-8")
             if key:
-                cache.current.put(key, html)
+                cache.current.put_object(key, html)
         self.staging.write(page.dest_path, html)
         if extra.get("meta") is not None and extra["meta"].search:
             self.staging.link(page.dest_path, SEARCH_INPUT)

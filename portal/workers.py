@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .errors import BuildError
 
@@ -58,7 +58,3 @@ def _run(index: int):
         # The problems travel back as data; the exception class itself need not pickle.
         return False, list(exc.problems)
 
-
-def chained(groups: Iterable[Iterable]) -> list:
-    """Every item of several iterables, in order, as one list."""
-    return [item for group in groups for item in group]
