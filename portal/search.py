@@ -13,8 +13,10 @@ import posixpath
 import shutil
 import struct
 import subprocess
+from importlib import metadata
 from pathlib import Path
 
+from . import cache
 from .errors import BuildError
 from .metadata import search_types
 
@@ -79,8 +81,40 @@ def pagefind_executable() -> Path:
 
 
 def write_search_index(staging: Path) -> None:
-    """Index the HTML written in `staging` with Pagefind (offline), into staging/pagefind/."""
+    """Index the HTML written in `staging` with Pagefind (offline), into staging/pagefind/.
+
+    The finished index is kept in the cache by the pages it read: a rebuild whose searchable pages
+    did not change (a scheduled run, say) copies it instead of indexing everything again.
+    """
     source = staging / SEARCH_INPUT
+    key = _index_key(source) if source.is_dir() else None
+    stored = cache.current.get_object(key) if key else None
+    if isinstance(stored, dict):
+        shutil.rmtree(source, ignore_errors=True)
+        for name, content in sorted(stored.items()):
+            target = staging / BUNDLE_DIR / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return
+    _run_pagefind(staging, source)
+    if key:
+        bundle = staging / BUNDLE_DIR
+        cache.current.put_object(key, {path.relative_to(bundle).as_posix(): path.read_bytes()
+                                       for path in sorted(bundle.rglob("*")) if path.is_file()})
+
+
+def _index_key(source: Path) -> str:
+    """A cache key for the index of the pages under `source`: their paths and contents, and Pagefind's version."""
+    pages = [(path.relative_to(source).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+             for path in sorted(source.rglob("*.html"))]
+    try:
+        version = metadata.version("pagefind")
+    except metadata.PackageNotFoundError:
+        version = "?"
+    return cache.current.key("search-index", version, EXCLUDE_SELECTORS, UNUSED_FILES, pages)
+
+
+def _run_pagefind(staging: Path, source: Path) -> None:
     command = [str(pagefind_executable()), "--site", str(source if source.is_dir() else staging),
                "--output-path", str(staging / BUNDLE_DIR), "--keep-index-url", "--silent"]
     for selector in EXCLUDE_SELECTORS:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_PACKAGE, tree_digest, write_project
-from portal import cache, workers
+from portal import cache, search, workers
 from portal.site import build_site
 
 CLOCK = "2024-06-01T00:00+07:00"
@@ -180,6 +180,20 @@ def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path
     if change == "article removed":
         assert "news/tin-18.html" not in incremental
         assert "en/news/tin-18.html" not in incremental  # nor its "not yet translated" stand-ins
+
+
+def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_index(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    before = set(os.listdir(root / cache.CACHE_DIR / "page"))
+
+    def no_indexing(*args):
+        raise AssertionError("Pagefind ran although no searchable page changed")
+
+    monkeypatch.setattr(search, "_run_pagefind", no_indexing)
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    assert set(os.listdir(root / cache.CACHE_DIR / "page")) == before
+    assert tree_digest(root / "site") == tree_digest(newsroom / "site")
 
 
 def test_damaged_cache_is_ignored(newsroom, tmp_path):

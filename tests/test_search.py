@@ -141,6 +141,7 @@ def test_search_pages_alone_may_compile_webassembly(shipped_site):
 def test_failed_indexing_leaves_the_previous_site_untouched(tiny_site, tmp_path, monkeypatch):
     root = tmp_path / "p"
     shutil.copytree(tiny_site, root)
+    shutil.rmtree(root / ".cache")  # so the index must be made again, not copied from the cache
     before = tree_digest(root / "site")
     failing = tmp_path / "pagefind"
     failing.write_text("#!/bin/sh\necho 'Error: could not read the site' >&2\nexit 3\n")
@@ -158,6 +159,7 @@ def test_search_index_is_the_same_on_every_build(tmp_path):
     root = write_project(tmp_path / "p")
     digests = []
     for name in ("a", "b", "c"):
+        shutil.rmtree(root / ".cache", ignore_errors=True)  # Pagefind runs every time
         build_site(root, tmp_path / name)
         digests.append({k: v for k, v in tree_digest(tmp_path / name).items() if k.startswith("pagefind/")})
     assert digests[0] == digests[1] == digests[2] and len(digests[0]) > 10
