@@ -52,8 +52,6 @@ class Cache:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self.hits = 0
-        self.misses = 0
 
     def key(self, kind: str, *parts) -> str:
         """A key for `kind` from everything the result depends on, code versions included."""
@@ -67,13 +65,10 @@ class Cache:
         try:
             raw = (self.folder / key).read_bytes()
         except OSError:
-            self.misses += 1
             return None
         digest, _newline, body = raw.partition(b"\n")
         if hashlib.sha256(body).hexdigest().encode() != digest:
-            self.misses += 1
             return None
-        self.hits += 1
         try:
             # Entries in use stay young; prune() removes the ones no build has read for a while.
             os.utime(self.folder / key)
@@ -90,6 +85,15 @@ class Cache:
             return pickle.loads(zlib.decompress(raw))
         except Exception:  # noqa: BLE001 - any damage means "not cached"
             return None
+
+    def remember(self, key: str | None, make, kind: type):
+        """The stored value of `key` if it is a `kind`, else make() (stored under `key` unless it is None)."""
+        value = self.get_object(key) if key else None
+        if not isinstance(value, kind):
+            value = make()
+            if key:
+                self.put_object(key, value)
+        return value
 
     def put_object(self, key: str, value) -> None:
         """Store a Python value, compressed (HTML shrinks about fourfold)."""

@@ -72,13 +72,9 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
     """Make the specs of one chart and render each to SVG with vl-convert."""
     key = _chart_key(dataset, province_code, fmt, _)
     specs = _SPECS.get(key) if key else None
-    stored_key = cache.current.key("chart-spec", *key) if key else None
-    if specs is None and stored_key:
-        specs = cache.current.get_object(stored_key)
-    if not isinstance(specs, dict):
-        specs = make_chart_specs(dataset, province_code, fmt, _)
-        if stored_key:
-            cache.current.put_object(stored_key, specs)
+    if specs is None:
+        specs = cache.current.remember(cache.current.key("chart-spec", *key) if key else None,
+                                       lambda: make_chart_specs(dataset, province_code, fmt, _), dict)
     if key:
         _SPECS[key] = specs
     locale = json.dumps(fmt.d3_format_locale(), sort_keys=True)

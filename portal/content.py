@@ -355,10 +355,8 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     source = "\n".join(lines)
     backlink = rules.backlink_titles.get(lang)
     key = cache.current.key("markup", source, lang, repr(rules.names), rules.site_host, backlink)
-    body = cache.current.get_object(key)
-    if not isinstance(body, Markup):
-        body = make_markup(source, lang, rules.names, rules.site_host, backlink)
-        cache.current.put_object(key, body)
+    body = cache.current.remember(key, lambda: make_markup(source, lang, rules.names, rules.site_host, backlink),
+                                  Markup)
     before = len(problems)
     seen: dict[str, int] = {}
     for ref in body.references:

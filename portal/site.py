@@ -274,12 +274,9 @@ class PageRenderer:
             key = cache.current.key("page", self.templates, self.catalogues[lang.code], *parts)
         except TypeError:
             key = None  # something the fingerprint cannot follow: always render
-        html = cache.current.get_object(key) if key else None
-        if not isinstance(html, bytes):
-            html = render_page(self.envs[lang.code], page, self.config, data, alternates, self.assets, charts,
-                               csp=csp, extra=extra).encode("utf-8")
-            if key:
-                cache.current.put_object(key, html)
+        html = cache.current.remember(key, lambda: render_page(
+            self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
+        ).encode("utf-8"), bytes)
         self.staging.write(page.dest_path, html)
         if extra.get("meta") is not None and extra["meta"].search:
             self.staging.link(page.dest_path, SEARCH_INPUT)
@@ -291,12 +288,7 @@ def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict
         key = cache.current.key("release", cache.fingerprint((package, datasets, config, gettexts), {}, root))
     except TypeError:
         key = None
-    files = cache.current.get_object(key) if key else None
-    if not isinstance(files, dict):
-        files = make_release(package, datasets, config, gettexts)
-        if key:
-            cache.current.put_object(key, files)
-    return files
+    return cache.current.remember(key, lambda: make_release(package, datasets, config, gettexts), dict)
 
 
 def _folder_digest(folder: Path) -> str:
