@@ -81,26 +81,33 @@ def pagefind_executable() -> Path:
 
 
 def write_search_index(staging: Path) -> None:
-    """Index the HTML written in `staging` with Pagefind (offline), into staging/pagefind/.
+    """Index the HTML written in `staging` with Pagefind (offline): one bundle per language, in staging/pagefind/LANG/.
 
-    The finished index is kept in the cache by the pages it read: a rebuild whose searchable pages
-    did not change (a scheduled run, say) copies it instead of indexing everything again.
+    Each language is indexed on its own, so a visitor downloads only the index of the language
+    being read, and an edit to one announcement re-indexes one language. A finished bundle is kept
+    in the cache by the pages it read: a language whose searchable pages did not change (a
+    scheduled run, say) gets its bundle copied instead of indexed again.
     """
     source = staging / SEARCH_INPUT
-    key = _index_key(source) if source.is_dir() else None
-    stored = cache.current.get_object(key) if key else None
-    if isinstance(stored, dict):
+    try:
+        for folder in sorted(source.iterdir()) if source.is_dir() else []:
+            _write_bundle(folder, staging / BUNDLE_DIR / folder.name)
+    finally:
         shutil.rmtree(source, ignore_errors=True)
+
+
+def _write_bundle(source: Path, bundle: Path) -> None:
+    key = _index_key(source)
+    stored = cache.current.get_object(key)
+    if isinstance(stored, dict):
         for name, content in sorted(stored.items()):
-            target = staging / BUNDLE_DIR / name
+            target = bundle / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
         return
-    _run_pagefind(staging, source)
-    if key:
-        bundle = staging / BUNDLE_DIR
-        cache.current.put_object(key, {path.relative_to(bundle).as_posix(): path.read_bytes()
-                                       for path in sorted(bundle.rglob("*")) if path.is_file()})
+    _run_pagefind(source, bundle)
+    cache.current.put_object(key, {path.relative_to(bundle).as_posix(): path.read_bytes()
+                                   for path in sorted(bundle.rglob("*")) if path.is_file()})
 
 
 def _index_key(source: Path) -> str:
@@ -114,9 +121,9 @@ def _index_key(source: Path) -> str:
     return cache.current.key("search-index", version, EXCLUDE_SELECTORS, UNUSED_FILES, pages)
 
 
-def _run_pagefind(staging: Path, source: Path) -> None:
-    command = [str(pagefind_executable()), "--site", str(source if source.is_dir() else staging),
-               "--output-path", str(staging / BUNDLE_DIR), "--keep-index-url", "--silent"]
+def _run_pagefind(source: Path, bundle: Path) -> None:
+    command = [str(pagefind_executable()), "--site", str(source), "--output-path", str(bundle),
+               "--keep-index-url", "--silent"]
     for selector in EXCLUDE_SELECTORS:
         command += ["--exclude-selectors", selector]
     try:
@@ -124,9 +131,6 @@ def _run_pagefind(staging: Path, source: Path) -> None:
                                 stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise BuildError.single("pagefind", f"the search index could not be built: {exc}") from None
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
-    bundle = staging / BUNDLE_DIR
     if result.returncode != 0 or not (bundle / "pagefind-entry.json").is_file():
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise BuildError.single("pagefind", "the search index could not be built"

@@ -182,6 +182,23 @@ def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path
         assert "en/news/tin-18.html" not in incremental  # nor its "not yet translated" stand-ins
 
 
+def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    indexed = []
+    real = search._run_pagefind
+
+    def recording(source, bundle):
+        indexed.append(source.name)
+        real(source, bundle)
+
+    monkeypatch.setattr(search, "_run_pagefind", recording)
+    _edit_article(root)  # an English announcement
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    assert indexed == ["en"]
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
 def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_index(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)

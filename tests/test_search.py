@@ -33,28 +33,37 @@ console.log(JSON.stringify({ urls: pages.map((p) => p.url), filters: await pagef
 
 
 def fragments(site: Path) -> list[dict]:
-    """Every indexed page as Pagefind stored it (gzip, a signature, then JSON)."""
+    """Every indexed page as Pagefind stored it (gzip, a signature, then JSON), in every language's bundle."""
     return [json.loads(gzip.decompress(path.read_bytes())[len(search.SIGNATURE):])
-            for path in sorted((site / "pagefind/fragment").glob("*.pf_fragment"))]
+            for path in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment"))]
 
 
 def run_search(site: Path, tmp_path: Path, query: str, lang: str, filters: dict | None = None) -> dict:
     script = tmp_path / "search.mjs"
     script.write_text(SEARCH_SCRIPT, encoding="utf-8")
-    bundle = (site / "pagefind/pagefind.js").resolve().as_uri()
+    bundle = (site / f"pagefind/{lang}/pagefind.js").resolve().as_uri()
     result = subprocess.run([NODE, str(script), bundle, query, lang, json.dumps(filters or {})],
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout)
 
 
-def test_one_index_per_language(shipped_site):
-    entry = json.loads((shipped_site / "pagefind/pagefind-entry.json").read_text())
-    assert list(entry["languages"]) == ["ar", "en", "vi"]
-    for language in entry["languages"].values():
+def test_one_bundle_per_language(shipped_site):
+    # A visitor downloads the index of the language being read, never the others.
+    assert sorted(p.name for p in (shipped_site / "pagefind").iterdir()) == ["ar", "en", "vi"]
+    for code in LANGS:
+        bundle = shipped_site / "pagefind" / code
+        entry = json.loads((bundle / "pagefind-entry.json").read_text())
+        assert list(entry["languages"]) == [code]
+        language = entry["languages"][code]
         assert language["page_count"] == 7  # five indicators, one announcement, the data catalogue
-        assert (shipped_site / f"pagefind/pagefind.{language['hash']}.pf_meta").is_file()
-    # Only the search library is published: the portal draws its own interface (no injected styles).
-    assert not list((shipped_site / "pagefind").glob("*-ui.*")) and (shipped_site / "pagefind/pagefind.js").is_file()
+        assert (bundle / f"pagefind.{language['hash']}.pf_meta").is_file()
+        # Only the search library is published: the portal draws its own interface (no injected styles).
+        assert not list(bundle.glob("*-ui.*")) and (bundle / "pagefind.js").is_file()
+        own = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
+               for p in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+        assert len(own) == 7 and all(u.startswith("/" + LANGS[code]) for u in own)
+        others = [prefix for c, prefix in LANGS.items() if c != code and prefix]
+        assert not [u for u in own if any(u.startswith("/" + prefix) for prefix in others)]
 
 
 def test_indicators_announcements_and_catalogue_are_indexed_with_type_and_year(shipped_site):
@@ -109,7 +118,7 @@ def test_search_page_has_a_form_filters_and_a_list_of_every_page(shipped_site, l
     path = shipped_site / LANGS[lang] / "search/index.html"
     page = parse(path)
     box = page.select_one("[data-search-bundle]")
-    assert (path.parent / box["data-search-bundle"]).resolve() == (shipped_site / "pagefind/pagefind.js").resolve()
+    assert (path.parent / box["data-search-bundle"]).resolve() == (shipped_site / f"pagefind/{lang}/pagefind.js").resolve()
     assert (path.parent / box["data-search-root"]).resolve() == shipped_site.resolve()
     form = page.select_one("form[role=search]")
     assert form.select_one("input[type=search][name=q]")["id"] == form.select_one("label")["for"]
