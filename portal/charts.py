@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import vl_convert as vlc
 
-from . import cache, workers
+from . import cache, fonts, workers
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
@@ -58,7 +58,11 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
     maker = {"bar": _bar, "grouped": _grouped, "progress": _progress}[chart["type"]]
     specs = {}
     for size, width in SIZES.items():
-        spec = maker(dataset, chart, province_code, fmt, _, width).to_dict(validate=validate)
+        _INLINE.clear()
+        spec = _fill_data(maker(dataset, chart, province_code, fmt, _, width).to_dict(validate=validate))
+        spec.update(_settings(width))
+        if validate:
+            alt.LayerChart.from_dict(spec)  # raises on anything the Vega-Lite schema refuses
         if _rtl(fmt):
             _embed_rtl(spec)
         spec["usermeta"] = {"embedOptions": {
@@ -70,7 +74,7 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
 
 def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
     """Make the specs of one chart and render each to SVG with vl-convert."""
-    key = _chart_key(dataset, province_code, fmt, _)
+    key = chart_key(dataset, province_code, fmt, _)
     specs = _SPECS.get(key) if key else None
     if specs is None:
         specs = cache.current.remember(cache.current.key("chart-spec", *key) if key else None,
@@ -90,7 +94,8 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
 _SPECS: dict[tuple, dict] = {}
 
 
-def _chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple | None:
+def chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple | None:
+    """Everything a chart depends on, for cache keys; None when the catalogue cannot be identified."""
     catalogue = getattr(getattr(_, "__self__", None), "fingerprint", None)
     if catalogue is None:
         return None
@@ -114,9 +119,18 @@ def _svg(spec: str, locale: str) -> str:
 
 def convert(function: str, *args, **kwargs):
     """Call the vl-convert function named `function`."""
+    global _fonts_checked
     # Its runtime's threads would not survive a fork: from now on this process works alone.
     workers.fork_unsafe = True
+    if not _fonts_checked and function in ("vegalite_to_svg", "svg_to_png"):
+        _fonts_checked = True
+        folder = fonts.load_measure_fonts(cache.current.folder, FONT)
+        if folder is not None:
+            vlc.register_font_directory(str(folder))
     return getattr(vlc, function)(*args, **kwargs)
+
+
+_fonts_checked = False
 
 
 def spec_json(spec: dict) -> str:
@@ -132,24 +146,55 @@ def _scaled(dataset: Dataset, name: str, value):
     return round(value / 100, 8) if value is not None and dataset.field(name).is_percent else value
 
 
+# Rows of the chart being made, by placeholder name: Altair copies every row of inline data many
+# times while it assembles layers, so each layer holds a name until the spec is finished.
+_INLINE: dict[str, list] = {}
+
+
+def _data(values: list[dict]) -> alt.Data:
+    """A data source for one layer: a placeholder that _fill_data replaces with `values`."""
+    name = f"p06-inline-{len(_INLINE)}"
+    _INLINE[name] = values
+    return alt.Data(name=name)
+
+
+def _fill_data(node):
+    """The spec with every placeholder of _data replaced by its rows, as if they had been inline all along."""
+    if isinstance(node, dict):
+        if set(node) == {"name"} and node["name"] in _INLINE:
+            # Each layer gets its own rows, as inline data would, so marking them right-to-left
+            # later never marks a shared row twice.
+            return {"values": [dict(row) for row in _INLINE[node["name"]]]}
+        return {key: _fill_data(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_fill_data(item) for item in node]
+    return node
+
+
 def _base(values: list[dict], width: int, height: int) -> alt.Chart:
-    return alt.Chart(alt.Data(values=values)).properties(width=width, height=height)
+    return alt.Chart(_data(values)).properties(width=width, height=height)
 
 
-def _configure(chart, fmt: Formatter, width: int):
+def _settings(width: int) -> dict:
+    """Size handling and the look of axes and legends, written into the finished spec.
+
+    Added as plain data rather than with Altair's configure_* methods, each of which copies the
+    whole chart (the slowest part of making a spec).
+    """
     small = width < 400
-    return chart.properties(
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
-    ).configure(
-        font=FONT, background="#ffffff", padding=8,
-    ).configure_axis(
-        labelFontSize=12 if small else 13, titleFontSize=12 if small else 13, labelColor=TEXT_COLOUR,
-        titleColor=TEXT_COLOUR, gridColor="#d5dbe3", domainColor=TRACK_STROKE, tickColor=TRACK_STROKE,
-        labelLimit=140 if small else 260,
-    ).configure_legend(
-        labelFontSize=12 if small else 13, titleFontSize=12, orient="bottom", direction="vertical",
-        labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR, labelLimit=0,
-    ).configure_view(stroke=None)
+    return {
+        "autosize": {"contains": "padding", "type": "fit-x"},
+        "config": {
+            "axis": {"domainColor": TRACK_STROKE, "gridColor": "#d5dbe3", "labelColor": TEXT_COLOUR,
+                     "labelFontSize": 12 if small else 13, "labelLimit": 140 if small else 260,
+                     "tickColor": TRACK_STROKE, "titleColor": TEXT_COLOUR, "titleFontSize": 12 if small else 13},
+            "background": "#ffffff", "font": FONT,
+            "legend": {"direction": "vertical", "labelColor": TEXT_COLOUR, "labelFontSize": 12 if small else 13,
+                       "labelLimit": 0, "orient": "bottom", "titleColor": TEXT_COLOUR, "titleFontSize": 12},
+            "padding": 8,
+            "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
+        },
+    }
 
 
 def _embed_rtl(node) -> None:
@@ -197,9 +242,9 @@ def _band_labels(values: list[dict], field: str, order: list[str], narrow: bool,
     if not narrow:
         return []
     start = {"align": "right", "x": {"expr": "width"}} if _rtl(fmt) else {"align": "left", "x": 0}
-    return [alt.Chart(alt.Data(values=values)).mark_text(
+    return [alt.Chart(_data(values)).mark_text(
         baseline="bottom", dy=-(bar_size / 2) - 3, fontSize=12, color=TEXT_COLOUR, **start,
-    ).encode(y=alt.Y(f"{field}:N", sort=order), text=f"{field}:N")]
+    ).encode(y=alt.Y(f"{field}:N", sort=order), text=alt.Text(f"{field}:N"))]
 
 
 def _step(narrow: bool, bar_size: int) -> int:
@@ -239,19 +284,19 @@ def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, w
         tooltip=tooltip,
     )
     labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
-        y=alt.Y("label:N", sort=order), x="value:Q", text="text:N")
+        y=alt.Y("label:N", sort=order), x=alt.X("value:Q"), text=alt.Text("text:N"))
     layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size, fmt)
     target_rows = [r for r in rows if target and r.get(target) is not None]
     if target_rows:
         goal = target_rows[0][target]
-        rule_data = alt.Data(values=[{"value": _scaled(dataset, target, goal),
+        rule_data = _data([{"value": _scaled(dataset, target, goal),
                                       "text": _("Target {value}").format(value=fmt.percent(goal))}])
-        rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x="value:Q")
+        rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x=alt.X("value:Q"))
         rule_label = alt.Chart(rule_data).mark_text(
             color=TARGET_COLOUR, baseline="bottom", dy=-2, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
-        ).encode(x="value:Q", text="text:N")
+        ).encode(x=alt.X("value:Q"), text=alt.Text("text:N"))
         layers += [rule, rule_label]
-    return _configure(alt.layer(*layers), fmt, width)
+    return alt.layer(*layers)
 
 
 def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -287,10 +332,10 @@ def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, 
         encoding["color"] = alt.Color("measure:N", sort=order, legend=None, scale=alt.Scale(range=COLOURS))
         bars = base.mark_bar(size=bar_size).encode(**encoding)
     labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
-        y=alt.Y("measure:N", sort=order), x="value:Q", text="text:N",
+        y=alt.Y("measure:N", sort=order), x=alt.X("value:Q"), text=alt.Text("text:N"),
         **({"yOffset": alt.YOffset("period:N")} if len(periods) > 1 else {}))
     names = [{"measure": m} for m in order]
-    return _configure(alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size, fmt)), fmt, width)
+    return alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size, fmt))
 
 
 def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -311,22 +356,22 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     bar_size = 24 if narrow else 32
     height = max(60, len(tracks) * _step(narrow, bar_size))
     y = _band("label", order, narrow, fmt)
-    track = alt.Chart(alt.Data(values=tracks)).mark_bar(
+    track = alt.Chart(_data(tracks)).mark_bar(
         size=bar_size, fill=TRACK_FILL, stroke=TRACK_STROKE, strokeWidth=1).encode(
         y=y, x=alt.X("total:Q", title=field_title(dataset, total, lang),
                      axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 5),
                      scale=_domain([t["total"] for t in tracks], narrow, fmt)),
         tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("text:N", title=_("Value"))])
-    bars = alt.Chart(alt.Data(values=segments)).mark_bar(size=bar_size - 8).encode(
+    bars = alt.Chart(_data(segments)).mark_bar(size=bar_size - 8).encode(
         y=y, x=alt.X("value:Q", stack="zero"),
         color=alt.Color("part:N", sort=part_titles, title=None, scale=alt.Scale(domain=part_titles, range=COLOURS),
                         legend=alt.Legend(orient="bottom") if len(parts) > 1 else None),
         order=alt.Order("order:Q"),
         tooltip=[alt.Tooltip("label:N", title=_("Figure")), alt.Tooltip("part:N", title=_("Part")),
                  alt.Tooltip("text:N", title=_("Value"))])
-    labels = alt.Chart(alt.Data(values=tracks)).mark_text(
+    labels = alt.Chart(_data(tracks)).mark_text(
         fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
-        y=y, x="total:Q", text="text:N")
+        y=y, x=alt.X("total:Q"), text=alt.Text("text:N"))
     chart_ = alt.layer(track, bars, labels, *_band_labels(tracks, "label", order, narrow, bar_size, fmt)).properties(
         width=width, height=height)
-    return _configure(chart_, fmt, width)
+    return chart_

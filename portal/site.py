@@ -242,9 +242,21 @@ def _make_chart(config: Config, job):
     if job is None:
         return vega_bundle()
     data, dataset, translations = job
-    chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, translations.gettext)
-    og_png, og_info = make_chart_og_image(chart, data.lang, translations.gettext, config)
-    return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
+    _ = translations.gettext
+
+    def make():
+        chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, _)
+        og_png, og_info = make_chart_og_image(chart, data.lang, _, config)
+        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
+
+    # Everything one chart gives the site in one entry: a rebuild whose data did not change reads
+    # it back instead of serialising specs and looking up each SVG and image again.
+    described = charts_mod.chart_key(dataset, config.province_code, data.fmt, _)
+    try:
+        key = cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
+    except TypeError:
+        key = None
+    return cache.current.remember(key, make, tuple)
 
 
 class PageRenderer:
@@ -279,7 +291,7 @@ class PageRenderer:
         ).encode("utf-8"), bytes)
         self.staging.write(page.dest_path, html)
         if extra.get("meta") is not None and extra["meta"].search:
-            self.staging.link(page.dest_path, SEARCH_INPUT)
+            self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}")
 
 
 def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict) -> dict[str, bytes]:
