@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import cache
 from .errors import BuildError
+from .write import Staging
 from .metadata import search_types
 
 BUNDLE_DIR = "pagefind"
@@ -80,45 +81,46 @@ def pagefind_executable() -> Path:
     return Path(found)
 
 
-def write_search_index(staging: Path) -> None:
-    """Index the HTML written in `staging` with Pagefind (offline): one bundle per language, in staging/pagefind/LANG/.
+def write_search_index(staging: Staging, pages: dict[str, list[tuple[str, str]]]) -> None:
+    """Index the searchable pages written in `staging` with Pagefind (offline): one bundle per language.
 
-    Each language is indexed on its own, so a visitor downloads only the index of the language
-    being read, and an edit to one announcement re-indexes one language. A finished bundle is kept
-    in the cache by the pages it read: a language whose searchable pages did not change (a
-    scheduled run, say) gets its bundle copied instead of indexed again.
+    `pages` gives, per language, each searchable page's path and the key it was made from. Each
+    language is indexed on its own, so a visitor downloads only the index of the language being
+    read, and an edit to one announcement re-indexes one language. A bundle whose pages did not
+    change (a scheduled run, say) is linked from the current site, or copied from the cache,
+    instead of indexed again.
     """
-    source = staging / SEARCH_INPUT
+    source = staging.folder / SEARCH_INPUT
     try:
-        for folder in sorted(source.iterdir()) if source.is_dir() else []:
-            _write_bundle(folder, staging / BUNDLE_DIR / folder.name)
+        for lang, made_from in sorted(pages.items()):
+            _write_bundle(staging, source / lang, f"{BUNDLE_DIR}/{lang}", _index_key(made_from))
     finally:
         shutil.rmtree(source, ignore_errors=True)
 
 
-def _write_bundle(source: Path, bundle: Path) -> None:
-    key = _index_key(source)
-    stored = cache.current.get_object(key)
-    if isinstance(stored, dict):
-        for name, content in sorted(stored.items()):
-            target = bundle / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(content)
+def _write_bundle(staging: Staging, source: Path, folder: str, key: str) -> None:
+    if staging.reuse_folder(folder, key):
         return
+    stored = cache.current.get_object(key)
+    if isinstance(stored, dict) and stored:
+        for name, content in sorted(stored.items()):
+            staging.write(f"{folder}/{name}", content, key)
+        return
+    bundle = staging.folder / folder
     _run_pagefind(source, bundle)
-    cache.current.put_object(key, {path.relative_to(bundle).as_posix(): path.read_bytes()
-                                   for path in sorted(bundle.rglob("*")) if path.is_file()})
+    files = {path.relative_to(bundle).as_posix(): path for path in sorted(bundle.rglob("*")) if path.is_file()}
+    for name in files:
+        staging.record(f"{folder}/{name}", key)
+    cache.current.put_object(key, {name: path.read_bytes() for name, path in files.items()})
 
 
-def _index_key(source: Path) -> str:
-    """A cache key for the index of the pages under `source`: their paths and contents, and Pagefind's version."""
-    pages = [(path.relative_to(source).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
-             for path in sorted(source.rglob("*.html"))]
+def _index_key(pages: list[tuple[str, str]]) -> str:
+    """A cache key for the index of `pages` (path, and the key each page was made from) and Pagefind's version."""
     try:
         version = metadata.version("pagefind")
     except metadata.PackageNotFoundError:
         version = "?"
-    return cache.current.key("search-index", version, EXCLUDE_SELECTORS, UNUSED_FILES, pages)
+    return cache.current.key("search-index", version, EXCLUDE_SELECTORS, UNUSED_FILES, sorted(pages))
 
 
 def _run_pagefind(source: Path, bundle: Path) -> None:

@@ -126,10 +126,13 @@ def build_site(root: Path, output: Path, base_url: str | None = None, progress=N
     inputs = load_inputs(root, base_url, clock, strict, jobs)
     loaded = time.perf_counter()
     publishing = Publishing(inputs.clock, drafts, future)
-    with Staging(output) as staging:
-        pages, chart_count = make_site(root, inputs, progress or _no_progress, publishing, staging, jobs)
+    # What the site now in `output` was made from: unchanged files are linked from it, not rewritten.
+    manifest_key = cache.current.key("output", str(output.resolve()))
+    with Staging(output, cache.current.get_object(manifest_key)) as staging:
+        pages, chart_count, searchable = make_site(root, inputs, progress or _no_progress, publishing, staging, jobs)
         made, made_peak = time.perf_counter(), _peak_mib()
-        staging.swap(before_swap=write_search_index)
+        staging.swap(before_swap=lambda _folder: write_search_index(staging, searchable))
+        cache.current.put_object(manifest_key, staging.manifest)
     cache.current.prune()
     finished = time.perf_counter()
     _write_stats({"load_seconds": loaded - started, "make_seconds": made - loaded,
@@ -157,8 +160,8 @@ def _no_progress(items, label, length=None):
 
 
 def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, staging: Staging,
-              jobs: int = 1) -> tuple[int, int]:
-    """Make every output file into `staging`; return the page and chart counts.
+              jobs: int = 1) -> tuple[int, int, dict]:
+    """Make every output file into `staging`; return the page and chart counts, and the searchable pages by language.
 
     Charts, then pages, are made on `jobs` processes; pages come from the cache when nothing they
     show has changed.
@@ -226,15 +229,21 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
             env.get_template(f"{kind}.html")
     renderer = PageRenderer(root, config, envs, {lg.code: t for lg, t, _d, _p in per_language}, assets,
                             chart_files, metas, alternates, release_paths(package["name"]), staging)
-    for _done in progress(map_ordered(renderer, jobs_list, jobs), "Pages", len(jobs_list)):
-        pass
+    searchable: dict[str, list[tuple[str, str]]] = {lang.code: [] for lang in config.languages}
+    for (lang, _d, page), (entry, search_key) in zip(jobs_list, progress(map_ordered(renderer, jobs_list, jobs), "Pages",
+                                                                         len(jobs_list))):
+        staging.manifest[page.dest_path] = entry  # workers' own copies of the staging folder's record
+        if search_key is not None:
+            searchable[lang.code].append((page.dest_path, search_key))
     files[SITEMAP] = make_sitemap(config, per_language, metas)
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
     files["_headers"] += make_search_headers(search_pages, CSP).encode()
     for name in sorted(files):
-        staging.write(name, files[name])
-    return len(jobs_list), len(made) - 1
+        digest = "sha256:" + hashlib.sha256(files[name]).hexdigest()
+        if not staging.reuse(name, digest):
+            staging.write(name, files[name], digest)
+    return len(jobs_list), len(made) - 1, searchable
 
 
 def _make_chart(config: Config, job):
@@ -274,7 +283,8 @@ class PageRenderer:
         self.templates = _folder_digest(root / TEMPLATES_DIR)
         self.memo: dict = {}
 
-    def __call__(self, job) -> None:
+    def __call__(self, job) -> tuple[tuple, str | None]:
+        """Make one page; return its manifest entry and, for an indexed page, what it was made from."""
         lang, data, page = job
         extra = {"release": self.release}
         if (lang.code, page.key) in self.metas and page.kind != "untranslated":
@@ -286,12 +296,16 @@ class PageRenderer:
             key = cache.current.key("page", self.templates, self.catalogues[lang.code], *parts)
         except TypeError:
             key = None  # something the fingerprint cannot follow: always render
-        html = cache.current.remember(key, lambda: render_page(
-            self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
-        ).encode("utf-8"), bytes)
-        self.staging.write(page.dest_path, html)
+        if not self.staging.reuse(page.dest_path, key):
+            html = cache.current.remember(key, lambda: render_page(
+                self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
+            ).encode("utf-8"), bytes)
+            self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
+        entry = self.staging.manifest[page.dest_path]
         if extra.get("meta") is not None and extra["meta"].search:
             self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}")
+            return entry, entry[0]
+        return entry, None
 
 
 def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict) -> dict[str, bytes]:

@@ -40,12 +40,17 @@ class Staging:
 
     Files are written as they are made, so a large site never sits in memory whole; leaving the
     `with` block without `swap()` (an error anywhere) removes the folder and the old site stays.
+    `previous` describes the site now in `output` (name -> (key, size, mtime in ns)): a file made
+    from the same key, untouched since, is hard-linked from it instead of written again.
+    `manifest` describes the new site the same way.
     """
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, previous: dict | None = None):
         self.output = output.resolve()
         self.output.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=f"{self.output.name}.tmp-", dir=self.output.parent))
+        self.previous = previous if isinstance(previous, dict) else {}
+        self.manifest: dict[str, tuple] = {}
         self._made: set[Path] = set()
 
     def __enter__(self) -> "Staging":
@@ -64,9 +69,47 @@ class Staging:
             self._made.add(parent)
         return target
 
-    def write(self, name: str, content: bytes) -> None:
-        """Write one file of the new site."""
+    def write(self, name: str, content: bytes, key: str | None = None) -> None:
+        """Write one file of the new site; `key` names what it was made from."""
         self.path(name).write_bytes(content)
+        if key is not None:
+            self.record(name, key)
+
+    def record(self, name: str, key: str) -> tuple:
+        """Note in the manifest that the written file `name` was made from `key`; return its entry."""
+        stat = (self.folder / _safe_relative(name)).stat()
+        self.manifest[name] = (key, stat.st_size, stat.st_mtime_ns)
+        return self.manifest[name]
+
+    def reuse(self, name: str, key: str | None) -> bool:
+        """Hard-link `name` from the current site if it was made from `key` and is untouched since."""
+        known = self.previous.get(name)
+        if key is None or known is None or known[0] != key:
+            return False
+        source = self.output / _safe_relative(name)
+        try:
+            stat = source.stat()
+            if (stat.st_size, stat.st_mtime_ns) != tuple(known[1:]):
+                return False
+            os.link(source, self.path(name))
+        except OSError:
+            return False
+        self.manifest[name] = known
+        return True
+
+    def reuse_folder(self, folder: str, key: str) -> bool:
+        """Hard-link every file under `folder` from the current site if all were made from `key`."""
+        names = [name for name in self.previous if name.startswith(f"{folder}/")]
+        if not names or any(self.previous[name][0] != key for name in names):
+            return False
+        if all(self.reuse(name, key) for name in sorted(names)):
+            return True
+        removed = self.folder / _safe_relative(folder)
+        shutil.rmtree(removed, ignore_errors=True)
+        self._made = {made for made in self._made if not made.is_relative_to(removed)}
+        for name in names:
+            self.manifest.pop(name, None)
+        return False
 
     def link(self, name: str, folder: str) -> None:
         """Give the written file `name` a second name inside `folder` of the staging folder (a hard link)."""

@@ -199,6 +199,24 @@ def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_p
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 
+def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_again(newsroom, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    build_site(root, root / "site", clock=CLOCK, jobs=2)  # the cache now describes this site
+    inodes = {p.relative_to(root / "site").as_posix(): p.stat().st_ino for p in (root / "site").rglob("*") if p.is_file()}
+    (root / "site/index.html").write_text("defaced", encoding="utf-8")  # edited by hand since
+    _edit_article(root)
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    after = {p.relative_to(root / "site").as_posix(): p.stat().st_ino for p in (root / "site").rglob("*") if p.is_file()}
+    linked = {name for name, inode in after.items() if inodes.get(name) == inode}
+    assert len(linked) > 0.8 * len(after), (len(linked), len(after))
+    assert {"index.html", "en/news/tin-7.html"} <= set(after) - linked
+    # The English index is made again; the other languages' bundles are the very same files.
+    assert not any(name.startswith("pagefind/en/") for name in linked)
+    assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/"))} <= linked
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
 def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_index(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
