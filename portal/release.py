@@ -42,16 +42,16 @@ def load_package(root: Path) -> dict:
     return json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def make_release(package: dict, datasets, config: Config, gettexts: dict) -> dict[str, bytes]:
+def make_release(package: dict, datasets, config: Config, gettexts: dict, tables=None) -> dict[str, bytes]:
     """Every file of /data/ except the HTML catalogue: {path: bytes}.
 
-    `gettexts` maps a language code to its gettext function, for the READMEs.
+    `gettexts` maps a language code to its gettext function, for the READMEs; `tables`, if given,
+    stands in for make_tables (a cached copy, say).
     """
     files: dict[str, bytes] = {}
     for dataset in datasets:
         paths = dataset_paths(dataset.name)
-        files[paths["csv"]] = make_csv(dataset)
-        files[paths["json"]] = make_json(dataset)
+        files[paths["csv"]], files[paths["json"]] = (tables or make_tables)(dataset)
     paths = release_paths(package["name"])
     files[paths["package"]] = make_package(package, datasets, files)
     for dataset in datasets:
@@ -61,6 +61,11 @@ def make_release(package: dict, datasets, config: Config, gettexts: dict) -> dic
     files[paths["zip"]] = make_zip(inside, package["name"], _zip_stamp(datasets))
     files[paths["checksums"]] = make_checksums(files)
     return files
+
+
+def make_tables(dataset: Dataset) -> tuple[bytes, bytes]:
+    """The dataset's CSV and JSON downloads."""
+    return make_csv(dataset), make_json(dataset)
 
 
 def make_csv(dataset: Dataset) -> bytes:
