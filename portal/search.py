@@ -93,7 +93,8 @@ def write_search_index(staging: Staging, pages: dict[str, list[tuple[str, str]]]
     source = staging.folder / SEARCH_INPUT
     try:
         for lang, made_from in sorted(pages.items()):
-            _write_bundle(staging, source / lang, f"{BUNDLE_DIR}/{lang}", _index_key(made_from))
+            if made_from:  # a language with nothing to search has no bundle
+                _write_bundle(staging, source / lang, f"{BUNDLE_DIR}/{lang}", _index_key(made_from))
     finally:
         shutil.rmtree(source, ignore_errors=True)
 

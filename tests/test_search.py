@@ -14,6 +14,7 @@ from conftest import parse, tree_digest, write_project
 from portal import search
 from portal.errors import BuildError
 from portal.site import build_site
+from portal.write import Staging
 
 LANGS = {"vi": "", "en": "en/", "ar": "ar/"}
 NODE = shutil.which("node")
@@ -177,3 +178,13 @@ def test_search_index_is_the_same_on_every_build(tmp_path):
 def test_cbor_round_trip():
     value = [1, -25, 300, 70000, 2**40, "căn cước", b"\x00\x01", [True, False, None], 1.5, ["x" * 30]]
     assert search.cbor_decode(search.cbor_encode(value)) == (value, len(search.cbor_encode(value)))
+
+
+def test_a_language_with_nothing_to_search_gets_no_bundle(tmp_path, monkeypatch):
+    def no_indexing(*args):
+        raise AssertionError("Pagefind ran with no page to index")
+
+    monkeypatch.setattr(search, "_run_pagefind", no_indexing)
+    with Staging(tmp_path / "site") as staging:
+        search.write_search_index(staging, {"vi": [], "en": []})
+        assert not (staging.folder / search.BUNDLE_DIR).exists()
