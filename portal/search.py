@@ -60,12 +60,20 @@ def make_search_headers(search_paths, csp: str) -> str:
     return "".join(rules)
 
 
+def search_part(page) -> str:
+    """Which of its language's two search bundles indexes `page`: announcements, or everything else."""
+    return "news" if page.kind == "announcement" else "data"
+
+
 def make_search_context(data, _) -> dict:
-    """What the search page shows: filter choices, and every page to browse without JavaScript."""
+    """What the search page shows: filter choices, every page to browse without JavaScript, and the bundles to search."""
     years = {d.as_of.year for d in (i.dataset for i in data.indicators) if d.as_of}
     years |= {item.date.year for item in data.news}
+    code = data.lang.code
     return {"search_types": list(search_types(_).values()), "search_years": sorted(years, reverse=True),
-            "indicators": data.indicators, "news": data.news}
+            "indicators": data.indicators, "news": data.news,
+            "search_bundle": f"{BUNDLE_DIR}/{code}/data/pagefind.js",
+            "search_merged": [f"{BUNDLE_DIR}/{code}/news/"] if data.news else []}
 
 
 def pagefind_executable() -> Path:
@@ -82,19 +90,20 @@ def pagefind_executable() -> Path:
 
 
 def write_search_index(staging: Staging, pages: dict[str, list[tuple[str, str]]]) -> None:
-    """Index the searchable pages written in `staging` with Pagefind (offline): one bundle per language.
+    """Index the searchable pages written in `staging` with Pagefind (offline), into staging/pagefind/BUNDLE/.
 
-    `pages` gives, per language, each searchable page's path and the key it was made from. Each
-    language is indexed on its own, so a visitor downloads only the index of the language being
-    read, and an edit to one announcement re-indexes one language. A bundle whose pages did not
-    change (a scheduled run, say) is linked from the current site, or copied from the cache,
-    instead of indexed again.
+    `pages` gives, per bundle ("vi/news", "vi/data", ...), each page's path and the key it was
+    made from. Each language has its own bundles, so a visitor downloads only the index of the
+    language being read; announcements and data pages are indexed apart (the search page merges
+    them), so an edited announcement re-indexes its language's announcements, and an edited CSV
+    the small data bundles. A bundle whose pages did not change is linked from the current site,
+    or copied from the cache, instead of indexed again.
     """
     source = staging.folder / SEARCH_INPUT
     try:
-        for lang, made_from in sorted(pages.items()):
-            if made_from:  # a language with nothing to search has no bundle
-                _write_bundle(staging, source / lang, f"{BUNDLE_DIR}/{lang}", _index_key(made_from))
+        for bundle, made_from in sorted(pages.items()):
+            if made_from:  # nothing to search, no bundle
+                _write_bundle(staging, source / bundle, f"{BUNDLE_DIR}/{bundle}", _index_key(made_from))
     finally:
         shutil.rmtree(source, ignore_errors=True)
 

@@ -34,7 +34,7 @@ from .workers import map_ordered
 from .write import Staging, check_output
 from .metadata import make_chart_og_image, make_metas
 from .release import load_package, make_release, make_tables, release_paths
-from .search import SEARCH_INPUT, make_search_headers, page_csp, write_search_index
+from .search import SEARCH_INPUT, make_search_headers, page_csp, search_part, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
@@ -161,7 +161,7 @@ def _no_progress(items, label, length=None):
 
 def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, staging: Staging,
               jobs: int = 1) -> tuple[int, int, dict]:
-    """Make every output file into `staging`; return the page and chart counts, and the searchable pages by language.
+    """Make every output file into `staging`; return the page and chart counts, and the searchable pages by bundle.
 
     Charts, then pages, are made on `jobs` processes; pages come from the cache when nothing they
     show has changed.
@@ -229,12 +229,12 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
             env.get_template(f"{kind}.html")
     renderer = PageRenderer(root, config, envs, {lg.code: t for lg, t, _d, _p in per_language}, assets,
                             chart_files, metas, alternates, release_paths(package["name"]), staging)
-    searchable: dict[str, list[tuple[str, str]]] = {lang.code: [] for lang in config.languages}
+    searchable: dict[str, list[tuple[str, str]]] = {}
     for (lang, _d, page), (entry, search_key) in zip(jobs_list, progress(map_ordered(renderer, jobs_list, jobs), "Pages",
                                                                          len(jobs_list))):
         staging.manifest[page.dest_path] = entry  # workers' own copies of the staging folder's record
         if search_key is not None:
-            searchable[lang.code].append((page.dest_path, search_key))
+            searchable.setdefault(f"{lang.code}/{search_part(page)}", []).append((page.dest_path, search_key))
     files[SITEMAP] = make_sitemap(config, per_language, metas)
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
@@ -303,7 +303,7 @@ class PageRenderer:
             self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
         entry = self.staging.manifest[page.dest_path]
         if extra.get("meta") is not None and extra["meta"].search:
-            self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}")
+            self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}/{search_part(page)}")
             return entry, entry[0]
         return entry, None
 

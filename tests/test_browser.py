@@ -253,7 +253,8 @@ def test_search_finds_vietnamese_words_typed_without_diacritics(browser, server)
     assert [v["id"] for v in results.response["violations"]] == []
     assert page.evaluate("window.__csp") == []
     assert page.problems == []
-    assert any("/pagefind/vi/wasm." in r for r in page.requests)
+    assert any("/pagefind/vi/data/wasm." in r for r in page.requests)
+    assert any("/pagefind/vi/news/pagefind-entry.json" in r for r in page.requests)  # announcements merged in
     assert not any("/pagefind/en/" in r or "/pagefind/ar/" in r for r in page.requests)
     assert page.evaluate("window.__cls") < 0.05
     page.context.close()

@@ -189,13 +189,31 @@ def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_p
     real = search._run_pagefind
 
     def recording(source, bundle):
-        indexed.append(source.name)
+        indexed.append(f"{source.parent.name}/{source.name}")
         real(source, bundle)
 
     monkeypatch.setattr(search, "_run_pagefind", recording)
     _edit_article(root)  # an English announcement
     build_site(root, root / "site", clock=CLOCK, jobs=2)
-    assert indexed == ["en"]
+    assert indexed == ["en/news"]
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
+def test_an_edited_csv_re_indexes_the_data_pages_only(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    indexed = []
+    real = search._run_pagefind
+
+    def recording(source, bundle):
+        indexed.append(f"{source.parent.name}/{source.name}")
+        real(source, bundle)
+
+    monkeypatch.setattr(search, "_run_pagefind", recording)
+    path = root / "data/counts2.csv"  # a dataset no announcement quotes
+    path.write_text(path.read_text(encoding="utf-8").replace(",150", ",175"), encoding="utf-8")
+    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    assert indexed == ["ar/data", "en/data", "vi/data"]
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 
@@ -211,9 +229,9 @@ def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_
     linked = {name for name, inode in after.items() if inodes.get(name) == inode}
     assert len(linked) > 0.8 * len(after), (len(linked), len(after))
     assert {"index.html", "en/news/tin-7.html"} <= set(after) - linked
-    # The English index is made again; the other languages' bundles are the very same files.
-    assert not any(name.startswith("pagefind/en/") for name in linked)
-    assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/"))} <= linked
+    # The English announcements are indexed again; every other bundle is the very same files.
+    assert not any(name.startswith("pagefind/en/news/") for name in linked)
+    assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/", "pagefind/en/data/"))} <= linked
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 

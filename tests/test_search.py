@@ -22,11 +22,12 @@ NODE = shutil.which("node")
 SEARCH_SCRIPT = """
 import fs from "node:fs";
 globalThis.fetch = async (url) => new Response(fs.readFileSync(new URL(url).pathname));
-const [bundle, query, lang, filters] = process.argv.slice(2);
+const [bundle, query, lang, filters, ...merged] = process.argv.slice(2);
 globalThis.document = { currentScript: null, querySelector: () => ({ getAttribute: () => lang }) };
 const pagefind = await import(bundle);
 await pagefind.options({ baseUrl: "/" });
 await pagefind.init();
+for (const other of merged) await pagefind.mergeIndex(other, { baseUrl: "/" });
 const found = await pagefind.search(query, { filters: JSON.parse(filters) });
 const pages = await Promise.all(found.results.map((r) => r.data()));
 console.log(JSON.stringify({ urls: pages.map((p) => p.url), filters: await pagefind.filters() }));
@@ -36,35 +37,41 @@ console.log(JSON.stringify({ urls: pages.map((p) => p.url), filters: await pagef
 def fragments(site: Path) -> list[dict]:
     """Every indexed page as Pagefind stored it (gzip, a signature, then JSON), in every language's bundle."""
     return [json.loads(gzip.decompress(path.read_bytes())[len(search.SIGNATURE):])
-            for path in sorted((site / "pagefind").glob("*/fragment/*.pf_fragment"))]
+            for path in sorted((site / "pagefind").glob("*/*/fragment/*.pf_fragment"))]
 
 
 def run_search(site: Path, tmp_path: Path, query: str, lang: str, filters: dict | None = None) -> dict:
     script = tmp_path / "search.mjs"
     script.write_text(SEARCH_SCRIPT, encoding="utf-8")
-    bundle = (site / f"pagefind/{lang}/pagefind.js").resolve().as_uri()
-    result = subprocess.run([NODE, str(script), bundle, query, lang, json.dumps(filters or {})],
+    bundle = (site / f"pagefind/{lang}/data/pagefind.js").resolve().as_uri()
+    merged = [(site / f"pagefind/{lang}/news").resolve().as_uri() + "/"]
+    result = subprocess.run([NODE, str(script), bundle, query, lang, json.dumps(filters or {}), *merged],
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout)
 
 
-def test_one_bundle_per_language(shipped_site):
-    # A visitor downloads the index of the language being read, never the others.
+def test_two_bundles_per_language(shipped_site):
+    # A visitor downloads the index of the language being read, never the others; announcements
+    # and data pages are indexed apart so that one kind of change re-indexes one bundle.
     assert sorted(p.name for p in (shipped_site / "pagefind").iterdir()) == ["ar", "en", "vi"]
     for code in LANGS:
-        bundle = shipped_site / "pagefind" / code
-        entry = json.loads((bundle / "pagefind-entry.json").read_text())
-        assert list(entry["languages"]) == [code]
-        language = entry["languages"][code]
-        assert language["page_count"] == 7  # five indicators, one announcement, the data catalogue
-        assert (bundle / f"pagefind.{language['hash']}.pf_meta").is_file()
-        # Only the search library is published: the portal draws its own interface (no injected styles).
-        assert not list(bundle.glob("*-ui.*")) and (bundle / "pagefind.js").is_file()
-        own = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
-               for p in sorted((bundle / "fragment").glob("*.pf_fragment"))]
-        assert len(own) == 7 and all(u.startswith("/" + LANGS[code]) for u in own)
-        others = [prefix for c, prefix in LANGS.items() if c != code and prefix]
-        assert not [u for u in own if any(u.startswith("/" + prefix) for prefix in others)]
+        counts = {}
+        for part in ("data", "news"):
+            bundle = shipped_site / "pagefind" / code / part
+            entry = json.loads((bundle / "pagefind-entry.json").read_text())
+            assert list(entry["languages"]) == [code]
+            language = entry["languages"][code]
+            assert (bundle / f"pagefind.{language['hash']}.pf_meta").is_file()
+            # Only the search library is published: the portal draws its own interface (no injected styles).
+            assert not list(bundle.glob("*-ui.*")) and (bundle / "pagefind.js").is_file()
+            urls = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
+                    for p in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+            assert len(urls) == language["page_count"] and all(u.startswith("/" + LANGS[code]) for u in urls)
+            others = [prefix for c, prefix in LANGS.items() if c != code and prefix]
+            assert not [u for u in urls if any(u.startswith("/" + prefix) for prefix in others)]
+            assert all(("/news/" in u) == (part == "news") for u in urls)
+            counts[part] = len(urls)
+        assert counts == {"data": 6, "news": 1}  # five indicators and the catalogue; one announcement
 
 
 def test_indicators_announcements_and_catalogue_are_indexed_with_type_and_year(shipped_site):
@@ -119,7 +126,8 @@ def test_search_page_has_a_form_filters_and_a_list_of_every_page(shipped_site, l
     path = shipped_site / LANGS[lang] / "search/index.html"
     page = parse(path)
     box = page.select_one("[data-search-bundle]")
-    assert (path.parent / box["data-search-bundle"]).resolve() == (shipped_site / f"pagefind/{lang}/pagefind.js").resolve()
+    assert (path.parent / box["data-search-bundle"]).resolve() == (shipped_site / f"pagefind/{lang}/data/pagefind.js").resolve()
+    assert (path.parent / box["data-search-merge"]).resolve() == (shipped_site / f"pagefind/{lang}/news/pagefind.js").resolve()
     assert (path.parent / box["data-search-root"]).resolve() == shipped_site.resolve()
     form = page.select_one("form[role=search]")
     assert form.select_one("input[type=search][name=q]")["id"] == form.select_one("label")["for"]

@@ -12,6 +12,10 @@
   var lang = document.documentElement.lang;
   var numbers = new Intl.NumberFormat(lang + "-u-nu-" + (box.getAttribute("data-numbering") || "latn"));
   var bundleUrl = new URL(box.getAttribute("data-search-bundle"), document.baseURI).href;
+  // Announcements have their own index beside the data pages' one; both are searched together.
+  var mergedUrls = (box.getAttribute("data-search-merge") || "").split(" ").filter(Boolean).map(function (path) {
+    return new URL(".", new URL(path, document.baseURI)).href;
+  });
   var siteRoot = new URL(box.getAttribute("data-search-root"), document.baseURI).href;
   var library = null;
   var latest = 0;
@@ -27,6 +31,9 @@
         // Result addresses start at the site root; they are made relative to it below, so the
         // portal works under any sub-path.
         return pagefind.options({ baseUrl: "/" }).then(function () { return pagefind.init(); })
+          .then(function () {
+            return Promise.all(mergedUrls.map(function (url) { return pagefind.mergeIndex(url, { baseUrl: "/" }); }));
+          })
           .then(function () { return pagefind; });
       });
     }
