@@ -182,10 +182,9 @@ def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path
         assert "en/news/tin-18.html" not in incremental  # nor its "not yet translated" stand-ins
 
 
-def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_path, monkeypatch):
-    root = tmp_path / "project"
-    shutil.copytree(newsroom, root)
-    indexed = []
+def _record_indexing(monkeypatch) -> list[str]:
+    """Let Pagefind run as usual, noting each bundle ("en/news", ...) it indexes in the returned list."""
+    indexed: list[str] = []
     real = search._run_pagefind
 
     def recording(source, bundle):
@@ -193,6 +192,13 @@ def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_p
         real(source, bundle)
 
     monkeypatch.setattr(search, "_run_pagefind", recording)
+    return indexed
+
+
+def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    indexed = _record_indexing(monkeypatch)
     _edit_article(root)  # an English announcement
     build_site(root, root / "site", clock=CLOCK, jobs=2)
     assert indexed == ["en/news"]
@@ -202,14 +208,7 @@ def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_p
 def test_an_edited_csv_re_indexes_the_data_pages_only(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    indexed = []
-    real = search._run_pagefind
-
-    def recording(source, bundle):
-        indexed.append(f"{source.parent.name}/{source.name}")
-        real(source, bundle)
-
-    monkeypatch.setattr(search, "_run_pagefind", recording)
+    indexed = _record_indexing(monkeypatch)
     path = root / "data/counts2.csv"  # a dataset no announcement quotes
     path.write_text(path.read_text(encoding="utf-8").replace(",150", ",175"), encoding="utf-8")
     build_site(root, root / "site", clock=CLOCK, jobs=2)
