@@ -1,4 +1,5 @@
-"""Site search: Pagefind indexes the finished pages, one index per language, before the site goes live.
+"""Site search: Pagefind indexes the finished pages before the site goes live, in two bundles per
+language (announcements, and the data pages) that the search page searches together.
 
 Pagefind reads the written HTML, so it runs on the staging folder that write_site fills, just before
 the swap: if indexing fails the previous site stays in place.

@@ -232,7 +232,7 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     searchable: dict[str, list[tuple[str, str]]] = {}
     for (lang, _d, page), (entry, search_key) in zip(jobs_list, progress(map_ordered(renderer, jobs_list, jobs), "Pages",
                                                                          len(jobs_list))):
-        staging.manifest[page.dest_path] = entry  # workers' own copies of the staging folder's record
+        staging.manifest[page.dest_path] = entry  # a worker records into its own copy of `staging`
         if search_key is not None:
             searchable.setdefault(f"{lang.code}/{search_part(page)}", []).append((page.dest_path, search_key))
     files[SITEMAP] = make_sitemap(config, per_language, metas)

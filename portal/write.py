@@ -75,11 +75,10 @@ class Staging:
         if key is not None:
             self.record(name, key)
 
-    def record(self, name: str, key: str) -> tuple:
-        """Note in the manifest that the written file `name` was made from `key`; return its entry."""
+    def record(self, name: str, key: str) -> None:
+        """Note in the manifest that the written file `name` was made from `key`."""
         stat = (self.folder / _safe_relative(name)).stat()
         self.manifest[name] = (key, stat.st_size, stat.st_mtime_ns)
-        return self.manifest[name]
 
     def reuse(self, name: str, key: str | None) -> bool:
         """Hard-link `name` from the current site if it was made from `key` and is untouched since."""
