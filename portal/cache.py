@@ -23,6 +23,9 @@ from pathlib import Path
 CACHE_DIR = ".cache"
 # Entries unread for this long are deleted after a build: the cache holds what recent builds used.
 PRUNE_DAYS = 7
+# Looking at every entry takes a while in a large cache, so it is done at most once a day; this
+# file's modification time says when it last was.
+PRUNE_MARK = ".pruned"
 
 
 def _versions() -> str:
@@ -101,10 +104,17 @@ class Cache:
             self.put(key, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
 
     def prune(self, days: float = PRUNE_DAYS) -> int:
-        """Delete entries no build has read for `days` days; return how many."""
+        """Delete entries no build has read for `days` days, unless that was done today; return how many."""
         if self.folder is None or not self.folder.is_dir():
             return 0
-        limit = time.time() - days * 86400
+        now = time.time()
+        mark = self.folder / PRUNE_MARK
+        try:
+            if now - mark.stat().st_mtime < 86400:
+                return 0
+        except OSError:
+            pass
+        limit = now - days * 86400
         removed = 0
         for kind in self.folder.iterdir():
             if not kind.is_dir():
@@ -116,6 +126,11 @@ class Cache:
                         removed += 1
                 except OSError:
                     pass
+        try:
+            mark.touch()
+            os.utime(mark, (now, now))
+        except OSError:
+            pass
         return removed
 
     def put(self, key: str, value: bytes) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+import hashlib
 import json
 import math
 import re
@@ -109,11 +111,23 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     paths = [path for path in (sorted(folder.glob("*")) if folder.is_dir() else [])
              if not path.name.startswith(".") and not path.is_dir()]
     problems: list[Problem] = []
+    # Announcements loaded by the last build, by file name and content: one cache entry for them
+    # all, since reading thousands of small entries back costs more than parsing a few files.
+    known_key = cache.current.key("announcements", repr(rules), _usable_images(root))
+    known = cache.current.get_object(known_key)
+    known = known if isinstance(known, dict) else {}
+    digests = {path: hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest() for path in paths}
+    missing = [path for path in paths if digests[path] not in known]
+    loaded = dict(zip(missing, map_ordered(partial(_load_one, root, rules), missing, jobs)))
     items = []
-    for item, found in map_ordered(partial(_load_one, root, rules), paths, jobs):
+    for path in paths:
+        item, found = loaded[path] if path in loaded else (dataclasses.replace(known[digests[path]], src_path=path), [])
         problems += found
         if item is not None:
             items.append(item)
+    current = {digests[item.src_path]: item for item in items}
+    if current.keys() != known.keys():
+        cache.current.put_object(known_key, current)
     seen: dict[tuple, str] = {}
     for item in items:
         key = (item.lang, item.slug)
@@ -124,6 +138,12 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     if problems:
         raise BuildError(problems)
     return sorted(items, key=lambda a: (a.moment, a.slug, a.lang), reverse=True)
+
+
+def _usable_images(root: Path) -> list[str]:
+    """The pictures an announcement may show, since whether one exists decides if it loads."""
+    folder = root / IMAGES_DIR
+    return [name for name in sorted(p.name for p in folder.iterdir()) if _image_exists(root, name)] if folder.is_dir() else []
 
 
 def _load_one(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:

@@ -89,16 +89,17 @@ def make_metas(config: Config, per_language, images: dict, package: dict) -> dic
         organisation = make_organisation(package, lang.code)
         if organisation:
             organisation["@id"] = config.base_url + "#publisher"
+        province = province_name(data.datasets, config.province_code)
         for page in pages:
             others = tuple(og_locale(config.language(code)) for code in codes[page.key] if code != lang.code)
             metas[(lang.code, page.key)] = make_page_meta(page, config, data, titles, organisation, others,
-                                                          images.get((lang.code, page.key)), _)
+                                                          images.get((lang.code, page.key)), _, province)
     return metas
 
 
 def make_page_meta(page, config: Config, data, titles: dict, organisation: dict | None,
-                   locale_alternates: tuple[str, ...], image: dict | None, _) -> PageMeta:
-    """Metadata of one page; `titles` maps each page key of this language to (title, path)."""
+                   locale_alternates: tuple[str, ...], image: dict | None, _, province: str | None = None) -> PageMeta:
+    """Metadata of one page; `titles` maps each page key of this language to (title, path); `province` names the area."""
     canonical = absolute(config, page.dest_path)
     lang = data.lang
     context = page.context
@@ -110,13 +111,13 @@ def make_page_meta(page, config: Config, data, titles: dict, organisation: dict 
                                  "url": canonical, "inLanguage": lang.code, "publisher": publisher}))
     elif page.kind == "indicator":
         graph.append(make_dataset(context["dataset"], config, lang, canonical + "#dataset", canonical, publisher,
-                                  province_name(data.datasets, config.province_code)))
+                                  province))
     elif page.kind == "catalogue":
         graph.append(_drop_none({
             "@type": "DataCatalog", "name": page.title, "url": canonical, "inLanguage": lang.code,
             "license": config.licence_url, "publisher": publisher,
             "dataset": [make_dataset(d, config, lang, f"{canonical}#dataset-{d.name}", f"{canonical}#dataset-{d.name}",
-                                     publisher, province_name(data.datasets, config.province_code))
+                                     publisher, province)
                         for d in context["datasets"]],
         }))
     elif isinstance(item, Announcement):

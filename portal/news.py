@@ -101,6 +101,7 @@ def next_changes(items, clock: dt.datetime) -> list[Change]:
     return sorted((c for c in changes if c.moment == first), key=lambda c: (c.event, str(c.item.src_path)))
 
 
+@functools.lru_cache(maxsize=4096)  # the same few tags are asked for by every announcement
 def tag_slug(label: str) -> str:
     """An ASCII file name for a tag; tags in other scripts get a short fingerprint instead."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", re.sub("[đĐ]", "d", label)) if not unicodedata.combining(c))
@@ -135,15 +136,18 @@ def make_years(items) -> tuple[tuple[int, tuple[Announcement, ...]], ...]:
 def make_related(indicators, items) -> dict[str, tuple[Announcement, ...]]:
     """For each indicator, the announcements that show its chart or figures or share one of its tags."""
     related = {}
+    # What each announcement links to, worked out once rather than once per indicator.
+    links = [(item, set(item.charts) | {name.split(".", 1)[0] for name in item.figures},
+              {t.casefold() for t in item.tags}) for item in items]
     for indicator in indicators:
-        spec = indicator.dataset.indicator
-        tags = {t.casefold() for t in spec.get("tags", [])}
-        related[indicator.slug] = tuple([
-            item for item in items
-            if indicator.slug in item.charts
-            or any(name.split(".", 1)[0] == indicator.slug for name in item.figures)
-            or tags & {t.casefold() for t in item.tags}
-        ][:RELATED_MAX])
+        tags = {t.casefold() for t in indicator.dataset.indicator.get("tags", [])}
+        found: list[Announcement] = []
+        for item, slugs, item_tags in links:
+            if len(found) == RELATED_MAX:
+                break
+            if indicator.slug in slugs or tags & item_tags:
+                found.append(item)
+        related[indicator.slug] = tuple(found)
     return related
 
 

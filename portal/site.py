@@ -25,7 +25,7 @@ from .errors import BuildError, Problem
 from .content import Announcement, load_announcements, load_images
 from .data import Dataset, load_datasets
 from .i18n import Formatter, check_catalogues, load_translations
-from .indicators import make_indicator
+from .indicators import Indicator, make_indicator
 from .feed import make_feed
 from .news import Publishing, make_names, make_news_pages, make_published, make_related
 from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_pages, make_untranslated_page,
@@ -173,11 +173,12 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     indicator_sets = [d for d in inputs.datasets if d.indicator]
 
     per_language = []
+    memo: dict = {}
     for lang in config.languages:
         translations = load_translations(lang, root)
         _ = translations.gettext
         fmt = Formatter(lang)
-        indicators = tuple(make_indicator(d, config.province_code, fmt, _) for d in indicator_sets)
+        indicators = tuple(_make_indicator(d, config, fmt, translations, memo) for d in indicator_sets)
         news = tuple(a for a in published if a.lang == lang.code)
         data = SiteData(lang, fmt, indicators, inputs.datasets, news, _, config.province_code,
                         make_related(indicators, news))
@@ -244,6 +245,21 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
         if not staging.reuse(name, digest):
             staging.write(name, files[name], digest)
     return len(jobs_list), len(made) - 1, searchable
+
+
+def _make_indicator(dataset: Dataset, config: Config, fmt: Formatter, translations, memo: dict):
+    """make_indicator, from the cache when neither the dataset nor the language's texts changed."""
+    try:
+        key = cache.current.key("indicator", cache.fingerprint((dataset, fmt, translations), memo, config.root),
+                                config.province_code)
+    except TypeError:
+        key = None
+    def make():
+        made = make_indicator(dataset, config.province_code, fmt, translations.gettext)
+        return made.slug, made.title, made.headline, made.summary  # the dataset itself is not stored again
+
+    slug, title, headline, summary = cache.current.remember(key, make, tuple)
+    return Indicator(slug, dataset, title, headline, summary)
 
 
 def _make_chart(config: Config, job):

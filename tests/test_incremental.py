@@ -264,7 +264,7 @@ def test_damaged_cache_is_ignored(newsroom, tmp_path):
 def test_cache_of_another_version_is_never_read(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    old = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file()]
+    old = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file() and p.name != cache.PRUNE_MARK]
     yesterday = time.time() - 86400
     for path in old:
         os.utime(path, (yesterday, yesterday))
@@ -281,9 +281,19 @@ def test_unread_entries_are_pruned(newsroom, tmp_path):
     stale.write_bytes(b"left by an old build")
     old = 30 * 86400
     os.utime(stale, (stale.stat().st_atime - old, stale.stat().st_mtime - old))
+    mark = root / cache.CACHE_DIR / cache.PRUNE_MARK
+    mark.unlink(missing_ok=True)
     build_site(root, root / "site", clock=CLOCK, jobs=2)
     assert not stale.exists()
     assert len(os.listdir(root / cache.CACHE_DIR / "page")) > 60  # what this build read stays
+    # Pruned at most once a day: the next build leaves an old entry for tomorrow's.
+    stale.write_bytes(b"left by an old build")
+    os.utime(stale, (stale.stat().st_atime - old, stale.stat().st_mtime - old))
+    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    assert stale.exists()
+    os.utime(mark, (time.time() - 2 * 86400,) * 2)
+    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    assert not stale.exists()
 
 
 def test_no_cache_folder_is_committed():
