@@ -102,6 +102,26 @@ def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path) -> di
     return keys
 
 
+def _read_table_cached(path: Path, descriptor: dict, shown: str, problems: list[Problem]) -> pd.DataFrame | None:
+    """read_table, or the typed rows a build already read from the same bytes and description."""
+    try:
+        # A very large table is streamed each time: a pickled copy would need its size again in memory.
+        if path.stat().st_size > FRICTIONLESS_MAX_BYTES:
+            return read_table(path, descriptor, shown, problems)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return read_table(path, descriptor, shown, problems)  # which says what is wrong with the file
+    key = cache.current.key("table", json.dumps(descriptor, sort_keys=True, ensure_ascii=False), shown, digest)
+    frame = cache.current.get_object(key)
+    if isinstance(frame, pd.DataFrame):
+        return frame
+    before = len(problems)
+    frame = read_table(path, descriptor, shown, problems)
+    if frame is not None and len(problems) == before:  # only clean tables: problems are reported every time
+        cache.current.put_object(key, frame)
+    return frame
+
+
 def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None) -> list[Dataset]:
     """Read data/datapackage.json and every CSV it lists; raise BuildError with every problem.
 
@@ -127,7 +147,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = relative(csv_path, root)
-        tables[descriptor["name"]] = read_table(csv_path, descriptor, shown_csv, problems)
+        tables[descriptor["name"]] = _read_table_cached(csv_path, descriptor, shown_csv, problems)
         if tables[descriptor["name"]] is not None:
             problems += check_rules(descriptor, tables[descriptor["name"]], shown_csv, today)
     _check_foreign_keys(descriptors, tables, data_dir, root, problems)

@@ -38,6 +38,7 @@ from .search import SEARCH_INPUT, make_search_headers, page_csp, search_part, wr
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
+VEGA_BUNDLE_KEY = "vega-bundle"
 # Names a file that receives the timings and peak memory of each build (see bench/compare.py).
 STATS_ENV = "P06_BUILD_STATS"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -190,7 +191,13 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     # The Vega bundle comes from vl-convert too, so it is made by a worker like the charts: the
     # build process itself never starts vl-convert and can still fork the page workers.
     chart_jobs = [None] + [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
-    made = list(progress(map_ordered(partial(_make_chart, config), chart_jobs, jobs), "Charts", len(chart_jobs)))
+    # What the cache holds is read here; only the charts to make go to workers (at least one, so
+    # that this process never starts vl-convert itself).
+    made = [_cached_chart(config, job) for job in chart_jobs]
+    missing = [index for index, value in enumerate(made) if value is None]
+    for index, value in zip(missing, progress(map_ordered(partial(_make_chart, config), [chart_jobs[i] for i in missing],
+                                                          jobs, min_items=1), "Charts", len(missing))):
+        made[index] = value
     assets = make_assets(root, files, made[0])
     chart_files: dict[str, dict] = {lang.code: {} for lang in config.languages}
     og_images: dict[tuple[str, str], dict] = {}
@@ -262,6 +269,29 @@ def _make_indicator(dataset: Dataset, config: Config, fmt: Formatter, translatio
     return Indicator(slug, dataset, title, headline, summary)
 
 
+def _chart_key(config: Config, job) -> str | None:
+    """The cache key of a chart job (see _make_chart)."""
+    if job is None:
+        return VEGA_BUNDLE_KEY
+    data, dataset, translations = job
+    # Everything one chart gives the site in one entry: a rebuild whose data did not change reads
+    # it back instead of serialising specs and looking up each SVG and image again.
+    described = charts_mod.chart_key(dataset, config.province_code, data.fmt, translations.gettext)
+    try:
+        return cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
+    except TypeError:
+        return None
+
+
+def _cached_chart(config: Config, job):
+    """What _make_chart would give, from the cache; None when it is not there."""
+    key = _chart_key(config, job)
+    if key == VEGA_BUNDLE_KEY:
+        return cache.current.get(cache.current.key(key))
+    value = cache.current.get_object(key) if key else None
+    return value if isinstance(value, tuple) else None
+
+
 def _make_chart(config: Config, job):
     """One indicator chart in one language, with its preview image; for None, the Vega bundle."""
     if job is None:
@@ -274,14 +304,7 @@ def _make_chart(config: Config, job):
         og_png, og_info = make_chart_og_image(chart, data.lang, _, config)
         return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
 
-    # Everything one chart gives the site in one entry: a rebuild whose data did not change reads
-    # it back instead of serialising specs and looking up each SVG and image again.
-    described = charts_mod.chart_key(dataset, config.province_code, data.fmt, _)
-    try:
-        key = cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
-    except TypeError:
-        key = None
-    return cache.current.remember(key, make, tuple)
+    return cache.current.remember(_chart_key(config, job), make, tuple)
 
 
 class PageRenderer:
@@ -368,7 +391,7 @@ def make_assets(root: Path, files: dict[str, bytes], bundle: bytes) -> dict[str,
 @functools.lru_cache(maxsize=1)
 def vega_bundle() -> bytes:
     """Vega, Vega-Lite and vega-embed from the installed vl-convert: no third-party host is ever involved."""
-    key = cache.current.key("vega-bundle")
+    key = cache.current.key(VEGA_BUNDLE_KEY)
     bundle = cache.current.get(key)
     if bundle is None:
         bundle = charts_mod.convert("javascript_bundle").encode("utf-8")

@@ -29,12 +29,15 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_ordered(function: Callable, items: Sequence, jobs: int = 1) -> Iterator:
+def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: int = MIN_ITEMS) -> Iterator:
     """Yield function(item) for every item, in order, on up to `jobs` processes.
 
-    A BuildError raised for any item is raised here, as in a serial run.
+    Fewer than `min_items` items are done in this process. A BuildError raised for any item is
+    raised here, as in a serial run.
     """
-    if jobs <= 1 or len(items) < MIN_ITEMS or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
+    if not items:
+        return
+    if jobs <= 1 or len(items) < min_items or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield from (function(item) for item in items)
         return
     global _STEP

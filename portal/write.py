@@ -6,7 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from .errors import BuildError
 
@@ -51,7 +51,9 @@ class Staging:
         self.folder = Path(tempfile.mkdtemp(prefix=f"{self.output.name}.tmp-", dir=self.output.parent))
         self.previous = previous if isinstance(previous, dict) else {}
         self.manifest: dict[str, tuple] = {}
-        self._made: set[Path] = set()
+        # Plain strings, not Path objects: a large site passes tens of thousands of names through here.
+        self._folder, self._output = str(self.folder), str(self.output)
+        self._made: set[str] = set()
 
     def __enter__(self) -> "Staging":
         return self
@@ -60,24 +62,25 @@ class Staging:
         if self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
 
-    def path(self, name: str) -> Path:
+    def path(self, name: str) -> str:
         """Where the file `name` (a path from the site root) goes, its folder made."""
-        target = self.folder / _safe_relative(name)
-        parent = target.parent
+        target = os.path.join(self._folder, _safe_relative(name))
+        parent = os.path.dirname(target)
         if parent not in self._made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._made.add(parent)
         return target
 
     def write(self, name: str, content: bytes, key: str | None = None) -> None:
         """Write one file of the new site; `key` names what it was made from."""
-        self.path(name).write_bytes(content)
+        with open(self.path(name), "wb") as out:
+            out.write(content)
         if key is not None:
             self.record(name, key)
 
     def record(self, name: str, key: str) -> None:
         """Note in the manifest that the written file `name` was made from `key`."""
-        stat = (self.folder / _safe_relative(name)).stat()
+        stat = os.stat(os.path.join(self._folder, _safe_relative(name)))
         self.manifest[name] = (key, stat.st_size, stat.st_mtime_ns)
 
     def reuse(self, name: str, key: str | None) -> bool:
@@ -85,9 +88,9 @@ class Staging:
         known = self.previous.get(name)
         if key is None or known is None or known[0] != key:
             return False
-        source = self.output / _safe_relative(name)
+        source = os.path.join(self._output, _safe_relative(name))
         try:
-            stat = source.stat()
+            stat = os.stat(source)
             if (stat.st_size, stat.st_mtime_ns) != tuple(known[1:]):
                 return False
             os.link(source, self.path(name))
@@ -103,9 +106,9 @@ class Staging:
             return False
         if all(self.reuse(name, key) for name in sorted(names)):
             return True
-        removed = self.folder / _safe_relative(folder)
+        removed = os.path.join(self._folder, _safe_relative(folder))
         shutil.rmtree(removed, ignore_errors=True)
-        self._made = {made for made in self._made if not made.is_relative_to(removed)}
+        self._made = {made for made in self._made if made != removed and not made.startswith(removed + os.sep)}
         for name in names:
             self.manifest.pop(name, None)
         return False
@@ -113,10 +116,11 @@ class Staging:
     def link(self, name: str, folder: str) -> None:
         """Give the written file `name` a second name inside `folder` of the staging folder (a hard link)."""
         target = self.path(f"{folder}/{name}")
+        source = os.path.join(self._folder, _safe_relative(name))
         try:
-            os.link(self.folder / _safe_relative(name), target)
+            os.link(source, target)
         except OSError:
-            shutil.copyfile(self.folder / _safe_relative(name), target)
+            shutil.copyfile(source, target)
 
     def swap(self, before_swap: Callable[[Path], None] | None = None) -> None:
         """Put the new site in place of the old one, in two renames."""
@@ -137,8 +141,8 @@ class Staging:
             os.replace(self.folder, output)
 
 
-def _safe_relative(name: str) -> PurePosixPath:
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
+def _safe_relative(name: str) -> str:
+    parts = [part for part in name.split("/") if part not in ("", ".")]
+    if name.startswith("/") or ".." in parts or not parts:
         raise ValueError(f"refusing to write outside the output folder: {name!r}")
-    return path
+    return "/".join(parts)

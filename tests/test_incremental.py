@@ -15,6 +15,7 @@ import pytest
 
 from conftest import TINY_PACKAGE, tree_digest, write_project
 from portal import cache, search, workers
+from portal.write import Staging
 from portal.site import build_site
 
 CLOCK = "2024-06-01T00:00+07:00"
@@ -299,3 +300,21 @@ def test_unread_entries_are_pruned(newsroom, tmp_path):
 def test_no_cache_folder_is_committed():
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").split()
     assert "/.cache/" in ignored
+
+
+@pytest.mark.parametrize("name", ["../outside.html", "/etc/outside.html", "a/../../outside.html", "", "./."])
+def test_staging_refuses_names_outside_the_site(tmp_path, name):
+    with Staging(tmp_path / "site") as staging:
+        with pytest.raises(ValueError, match="outside the output folder"):
+            staging.write(name, b"x")
+    assert not (tmp_path / "outside.html").exists()
+
+
+def test_staging_writes_links_and_records_nested_names(tmp_path):
+    with Staging(tmp_path / "site") as staging:
+        staging.write("a/b//c.html", b"one", key="k1")
+        staging.link("a/b/c.html", "_index")
+        staging.swap()
+    assert (tmp_path / "site" / "a" / "b" / "c.html").read_bytes() == b"one"
+    assert (tmp_path / "site" / "_index" / "a" / "b" / "c.html").read_bytes() == b"one"
+    assert staging.manifest["a/b//c.html"][:2] == ("k1", 3)
