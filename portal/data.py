@@ -59,6 +59,9 @@ class Dataset:
     primary_key: tuple[str, ...]
     indicator: dict | None
     rules: tuple[dict, ...] = ()
+    # What the dataset was read from (package description and file bytes), when known: equal
+    # digests mean equal datasets, so caches need not hash the rows again.
+    source_digest: str = ""
 
     @property
     def time_field(self) -> str | None:
@@ -77,6 +80,8 @@ class Dataset:
     @functools.cached_property
     def rows_digest(self) -> str:
         """A digest of the typed rows, for caches of what is made from them."""
+        if self.source_digest:
+            return self.source_digest
         hashed = pd.util.hash_pandas_object(self.frame.astype(str), index=True).to_numpy().tobytes()
         return hashlib.sha256(hashed).hexdigest()
 
@@ -102,24 +107,26 @@ def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path) -> di
     return keys
 
 
-def _read_table_cached(path: Path, descriptor: dict, shown: str, problems: list[Problem]) -> pd.DataFrame | None:
-    """read_table, or the typed rows a build already read from the same bytes and description."""
+def _read_table_cached(path: Path, descriptor: dict, shown: str,
+                       problems: list[Problem]) -> tuple[pd.DataFrame | None, str | None]:
+    """read_table, or the typed rows a build already read from the same bytes and description;
+    with the digest of the file's bytes (None for a very large or unreadable file)."""
     try:
         # A very large table is streamed each time: a pickled copy would need its size again in memory.
         if path.stat().st_size > FRICTIONLESS_MAX_BYTES:
-            return read_table(path, descriptor, shown, problems)
+            return read_table(path, descriptor, shown, problems), None
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
-        return read_table(path, descriptor, shown, problems)  # which says what is wrong with the file
+        return read_table(path, descriptor, shown, problems), None  # which says what is wrong with the file
     key = cache.current.key("table", json.dumps(descriptor, sort_keys=True, ensure_ascii=False), shown, digest)
     frame = cache.current.get_object(key)
     if isinstance(frame, pd.DataFrame):
-        return frame
+        return frame, digest
     before = len(problems)
     frame = read_table(path, descriptor, shown, problems)
     if frame is not None and len(problems) == before:  # only clean tables: problems are reported every time
         cache.current.put_object(key, frame)
-    return frame
+    return frame, digest
 
 
 def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None) -> list[Dataset]:
@@ -144,10 +151,12 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     problems: list[Problem] = []
     descriptors = _check_package(package, text, shown, problems)
     tables: dict[str, pd.DataFrame | None] = {}
+    file_digests: dict[str, str | None] = {}
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = relative(csv_path, root)
-        tables[descriptor["name"]] = _read_table_cached(csv_path, descriptor, shown_csv, problems)
+        tables[descriptor["name"]], file_digests[descriptor["name"]] = _read_table_cached(csv_path, descriptor,
+                                                                                       shown_csv, problems)
         if tables[descriptor["name"]] is not None:
             problems += check_rules(descriptor, tables[descriptor["name"]], shown_csv, today)
     _check_foreign_keys(descriptors, tables, data_dir, root, problems)
@@ -192,9 +201,17 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 primary_key=tuple(d["schema"].get("primaryKey", [])),
                 indicator=d.get("indicator"),
                 rules=tuple(d.get("rules", [])),
+                source_digest=_source_digest(text, d["name"], file_digests.get(d["name"])),
             )
         )
     return datasets
+
+
+def _source_digest(package_text: str, name: str, file_digest: str | None) -> str:
+    """Everything a Dataset is made of: the whole package description and the file's bytes."""
+    if file_digest is None:
+        return ""
+    return hashlib.sha256(f"{package_text}\0{name}\0{file_digest}".encode("utf-8")).hexdigest()
 
 
 def _check_package(package, text: str, shown: str, problems: list[Problem]) -> list[dict]:

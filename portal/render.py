@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import jinja2
 import jinja2.bccache
 
+from . import cache
 from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
@@ -100,17 +101,23 @@ def make_pages(config: Config, data: SiteData, _) -> list[Page]:
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
     """Compiled templates shared by every environment of the process: each language's environment
-    and each preview rebuild reuse them (Jinja checks every entry against the template's source)."""
+    and each preview rebuild reuse them, and the next build finds them in the build cache (Jinja
+    checks every entry against the template's source)."""
 
     def __init__(self):
         self._store: dict[str, bytes] = {}
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self._store:
-            bucket.bytecode_from_string(self._store[bucket.key])
+        if bucket.key not in self._store:
+            stored = cache.current.get(cache.current.key("template", bucket.key))
+            if stored is None:
+                return
+            self._store[bucket.key] = stored
+        bucket.bytecode_from_string(self._store[bucket.key])
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._store[bucket.key] = bucket.bytecode_to_string()
+        cache.current.put(cache.current.key("template", bucket.key), self._store[bucket.key])
 
 
 _BYTECODE_CACHE = _MemoryBytecodeCache()

@@ -161,3 +161,23 @@ def test_every_shipped_field_is_titled_and_described_in_every_language():
         for spec in resource["schema"]["fields"]:
             assert set(spec["titles"]) == {"vi", "en", "ar"}, (resource["name"], spec["name"])
             assert set(spec["descriptions"]) == {"vi", "en", "ar"}, (resource["name"], spec["name"])
+
+
+def test_source_digest_follows_the_package_and_the_file(tmp_path):
+    root = write_project(tmp_path / "p")
+
+    def digests():
+        return {d.name: d.source_digest for d in load_datasets(root)}
+
+    first = digests()
+    assert all(len(value) == 64 for value in first.values()) and first == digests()
+    counts = root / "data" / "counts.csv"
+    counts.write_text(counts.read_text(encoding="utf-8").replace("1500", "1501"), encoding="utf-8")
+    second = digests()
+    assert second["counts"] != first["counts"] and second["units"] == first["units"]
+    package = root / "data" / "datapackage.json"
+    package.write_text(package.read_text(encoding="utf-8").replace('"Date"', '"Day"'), encoding="utf-8")
+    third = digests()
+    assert third["counts"] != second["counts"] and third["units"] != second["units"]
+    loaded = load_datasets(root)
+    assert [d.rows_digest for d in loaded] == [d.source_digest for d in loaded]

@@ -318,3 +318,28 @@ def test_staging_writes_links_and_records_nested_names(tmp_path):
     assert (tmp_path / "site" / "a" / "b" / "c.html").read_bytes() == b"one"
     assert (tmp_path / "site" / "_index" / "a" / "b" / "c.html").read_bytes() == b"one"
     assert staging.manifest["a/b//c.html"][:2] == ("k1", 3)
+
+
+def test_compiled_templates_are_read_back_from_the_cache(tmp_path, monkeypatch):
+    import gettext
+
+    import jinja2
+
+    from portal import render
+
+    root = write_project(tmp_path / "p")
+    monkeypatch.setattr(render._BYTECODE_CACHE, "_store", {})
+    cache.open_cache(root)
+    try:
+        render.make_environment(root, gettext.NullTranslations()).get_template("home.html")
+        assert len(os.listdir(root / cache.CACHE_DIR / "template")) == 1
+        monkeypatch.setattr(render._BYTECODE_CACHE, "_store", {})  # as in the next build's process
+
+        def no_compiling(*args, **kwargs):
+            raise AssertionError("compiled again")
+
+        monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
+        template = render.make_environment(root, gettext.NullTranslations()).get_template("home.html")
+        assert "main" in template.blocks
+    finally:
+        cache.open_cache(None)
