@@ -343,3 +343,11 @@ def test_compiled_templates_are_read_back_from_the_cache(tmp_path, monkeypatch):
         assert "main" in template.blocks
     finally:
         cache.open_cache(None)
+
+
+def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
+    import pandas as pd
+
+    one = pd.DataFrame({"source_digest": ["a", "b"]})
+    two = pd.DataFrame({"source_digest": ["a", "c"]})
+    assert cache.fingerprint(one, {}) != cache.fingerprint(two, {})
