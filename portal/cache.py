@@ -101,7 +101,14 @@ class Cache:
     def put_object(self, key: str, value) -> None:
         """Store a Python value, compressed (HTML shrinks about fourfold)."""
         if self.folder is not None:
-            self.put(key, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1))
+            # Compressed as it is pickled: a large value (every announcement) is never held
+            # uncompressed in memory a second time.
+            compressor = zlib.compressobj(1)
+            parts: list[bytes] = []
+            pickle.Pickler(_Sink(lambda data: parts.append(compressor.compress(data))),
+                           protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+            parts.append(compressor.flush())
+            self.put(key, b"".join(parts))
 
     def prune(self, days: float = PRUNE_DAYS) -> int:
         """Delete entries no build has read for `days` days, unless that was done today; return how many."""
@@ -146,6 +153,13 @@ class Cache:
             os.replace(temporary, path)
         except OSError:
             pass
+
+
+class _Sink:
+    """A file-like object that hands what is written to it to a function."""
+
+    def __init__(self, write):
+        self.write = write
 
 
 # The cache of the build in progress; None (no cache) until a build opens one.
