@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
-from functools import partial
 import datetime as dt
 import hashlib
 import json
 import os
 import resource
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +15,6 @@ from urllib.parse import urlsplit
 
 
 from . import cache
-from . import charts as charts_mod
 from .cache import open_cache
 from .config import PORTAL_TZ, Config, load_config
 from .errors import BuildError, Problem
@@ -30,15 +26,15 @@ from .feed import make_feed
 from .news import Publishing, make_names, make_news_pages, make_published, make_related
 from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_pages, make_untranslated_page,
                      page_path, render_page)
+from .chart_files import place_charts
 from .workers import map_ordered
 from .write import Staging, check_output
-from .metadata import make_chart_og_image, make_metas
+from .metadata import make_metas
 from .release import load_package, make_release, make_tables, release_paths
 from .search import SEARCH_INPUT, make_search_headers, page_csp, search_part, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 
 ASSETS_DIR = Path("templates") / "assets"
-VEGA_BUNDLE_KEY = "vega-bundle"
 # Names a file that receives the timings and peak memory of each build (see bench/compare.py).
 STATS_ENV = "P06_BUILD_STATS"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -188,23 +184,9 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     for name in sorted({name for item in published for name in item.images}):
         files[f"images/{name}"] = inputs.images[name]
 
-    # The Vega bundle comes from vl-convert too, so it is made by a worker like the charts: the
-    # build process itself never starts vl-convert and can still fork the page workers.
-    chart_jobs = [None] + [(data, d, translations) for _l, translations, data, _p in per_language for d in indicator_sets]
-    # What the cache holds is read here; only the charts to make go to workers (at least one, so
-    # that this process never starts vl-convert itself).
-    made = [_cached_chart(config, job) for job in chart_jobs]
-    missing = [index for index, value in enumerate(made) if value is None]
-    for index, value in zip(missing, progress(map_ordered(partial(_make_chart, config), [chart_jobs[i] for i in missing],
-                                                          jobs, min_items=1), "Charts", len(missing))):
-        made[index] = value
-    assets = make_assets(root, files, made[0])
-    chart_files: dict[str, dict] = {lang.code: {} for lang in config.languages}
-    og_images: dict[tuple[str, str], dict] = {}
-    for chart, spec_texts, og_png, og_info in made[1:]:
-        chart_files[chart.lang][chart.slug] = _store_chart(chart, spec_texts, files)
-        files[chart.dest_path("og", "png")] = og_png
-        og_images[(chart.lang, f"indicators/{chart.slug}")] = og_info
+    bundle, chart_files, og_images = place_charts(config, [(data, d, translations) for _l, translations, data, _p
+                                                           in per_language for d in indicator_sets], staging, progress, jobs)
+    assets = make_assets(root, files, bundle)
     files.update(_release(root, package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
     metas = make_metas(config, per_language, og_images, package)
 
@@ -251,7 +233,7 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
         digest = "sha256:" + hashlib.sha256(files[name]).hexdigest()
         if not staging.reuse(name, digest):
             staging.write(name, files[name], digest)
-    return len(jobs_list), len(made) - 1, searchable
+    return len(jobs_list), sum(len(c) for c in chart_files.values()), searchable
 
 
 def _make_indicator(dataset: Dataset, config: Config, fmt: Formatter, translations, memo: dict):
@@ -267,44 +249,6 @@ def _make_indicator(dataset: Dataset, config: Config, fmt: Formatter, translatio
 
     slug, title, headline, summary = cache.current.remember(key, make, tuple)
     return Indicator(slug, dataset, title, headline, summary)
-
-
-def _chart_key(config: Config, job) -> str | None:
-    """The cache key of a chart job (see _make_chart)."""
-    if job is None:
-        return VEGA_BUNDLE_KEY
-    data, dataset, translations = job
-    # Everything one chart gives the site in one entry: a rebuild whose data did not change reads
-    # it back instead of serialising specs and looking up each SVG and image again.
-    described = charts_mod.chart_key(dataset, config.province_code, data.fmt, translations.gettext)
-    try:
-        return cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
-    except TypeError:
-        return None
-
-
-def _cached_chart(config: Config, job):
-    """What _make_chart would give, from the cache; None when it is not there."""
-    key = _chart_key(config, job)
-    if key == VEGA_BUNDLE_KEY:
-        return cache.current.get(cache.current.key(key))
-    value = cache.current.get_object(key) if key else None
-    return value if isinstance(value, tuple) else None
-
-
-def _make_chart(config: Config, job):
-    """One indicator chart in one language, with its preview image; for None, the Vega bundle."""
-    if job is None:
-        return vega_bundle()
-    data, dataset, translations = job
-    _ = translations.gettext
-
-    def make():
-        chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, _)
-        og_png, og_info = make_chart_og_image(chart, data.lang, _, config)
-        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
-
-    return cache.current.remember(_chart_key(config, job), make, tuple)
 
 
 class PageRenderer:
@@ -386,31 +330,3 @@ def make_assets(root: Path, files: dict[str, bytes], bundle: bytes) -> dict[str,
         files[path] = content
         assets[name] = path
     return assets
-
-
-@functools.lru_cache(maxsize=1)
-def vega_bundle() -> bytes:
-    """Vega, Vega-Lite and vega-embed from the installed vl-convert: no third-party host is ever involved."""
-    key = cache.current.key(VEGA_BUNDLE_KEY)
-    bundle = cache.current.get(key)
-    if bundle is None:
-        bundle = charts_mod.convert("javascript_bundle").encode("utf-8")
-        cache.current.put(key, bundle)
-    return bundle
-
-
-def _store_chart(chart, spec_texts: dict[str, str], files: dict[str, bytes]) -> dict:
-    info = {"media": charts_mod.WIDE_MEDIA, "files": {}}
-    for size, svg in chart.svgs.items():
-        svg_path = chart.dest_path(size, "svg")
-        spec_path = chart.dest_path(size, "vl.json")
-        files[svg_path] = svg.encode("utf-8")
-        files[spec_path] = (spec_texts[size] + "\n").encode("utf-8")
-        width, height = _svg_size(svg)
-        info["files"][size] = {"svg": svg_path, "spec": spec_path, "width": width, "height": height}
-    return info
-
-
-def _svg_size(svg: str) -> tuple[int, int]:
-    match = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
-    return (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 400)

@@ -73,7 +73,12 @@ class Staging:
 
     def write(self, name: str, content: bytes, key: str | None = None) -> None:
         """Write one file of the new site; `key` names what it was made from."""
-        with open(self.path(name), "wb") as out:
+        target = self.path(name)
+        if name in self.manifest:
+            # Already linked from the current site: writing through the link would change that
+            # site's file too, so the link goes first.
+            os.unlink(target)
+        with open(target, "wb") as out:
             out.write(content)
         if key is not None:
             self.record(name, key)

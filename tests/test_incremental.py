@@ -351,3 +351,35 @@ def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
     one = pd.DataFrame({"source_digest": ["a", "b"]})
     two = pd.DataFrame({"source_digest": ["a", "c"]})
     assert cache.fingerprint(one, {}) != cache.fingerprint(two, {})
+
+
+def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    build_site(root, root / "site", clock=CLOCK, jobs=1)  # the cache now describes this site
+    charts = sorted(p.relative_to(root / "site").as_posix() for p in (root / "site/charts").iterdir())
+    assert charts and any(name.endswith(".og.png") for name in charts)
+    # One chart's preview edited by hand: its other files are linked first, then the chart is
+    # made again, and the current site's copies (the same files, through the links) stay as they were.
+    png = next(name for name in charts if name.endswith(".og.png"))
+    siblings = [name for name in charts if name.startswith(png.removesuffix("og.png")) and name != png]
+    (root / "site" / png).write_bytes(b"edited by hand")
+    held = {name: (root / "site" / name).open("rb") for name in siblings}
+    before = {name: (root / "site" / name).read_bytes() for name in siblings}
+    read: list[str] = []
+    real_get_object = cache.Cache.get_object
+
+    def spy(self, key):
+        read.append(key)
+        return real_get_object(self, key)
+
+    monkeypatch.setattr(cache.Cache, "get_object", spy)
+    inodes = {name: (root / "site" / name).stat().st_ino for name in charts}
+    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    for name, handle in held.items():
+        assert handle.read() == before[name]
+        handle.close()
+    remade = {name for name in charts if (root / "site" / name).stat().st_ino != inodes[name]}
+    assert remade == {png, *siblings}
+    assert sum(key.startswith("chart/") for key in read) == 1  # the whole entry of the remade chart only
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
