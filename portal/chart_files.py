@@ -37,9 +37,10 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
         chart_files[lang][slug] = files
         og_images[(lang, f"indicators/{slug}")] = og_info
 
-    keys = [chart_key(config, job) for job in chart_jobs]
-    to_make = []
-    for job, key in zip(chart_jobs, keys):
+    bundle = vega_bundle_cached()
+    to_make = [] if bundle is not None else [(None, None)]
+    for job in chart_jobs:
+        key = chart_key(config, job)
         info = cache.current.get_object(cache.current.key("chart-info", key)) if key else None
         if isinstance(info, tuple) and all(staging.reuse(name, key) for name in info[-1]):
             take(info[:-1])
@@ -47,11 +48,8 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
             to_make.append((job, key))
     # Only the charts to make go to workers, always at least one: this process never starts
     # vl-convert itself, so it can still fork the page workers afterwards.
-    bundle = vega_bundle_cached()
-    made_jobs = ([None] if bundle is None else []) + [job for job, _key in to_make]
-    made_keys = [None] * (len(made_jobs) - len(to_make)) + [key for _job, key in to_make]
-    results = map_ordered(partial(make_chart, config), made_jobs, jobs, min_items=1)
-    for key, result in zip(made_keys, progress(results, "Charts", len(made_jobs))):
+    results = map_ordered(partial(make_chart, config), to_make, jobs, min_items=1)
+    for (_job, key), result in zip(to_make, progress(results, "Charts", len(to_make))):
         if isinstance(result, bytes):
             bundle = result
             continue
@@ -76,8 +74,10 @@ def chart_key(config: Config, job) -> str | None:
         return None
 
 
-def make_chart(config: Config, job):
-    """One indicator chart in one language, with its preview image; for None, the Vega bundle."""
+def make_chart(config: Config, job_and_key: tuple):
+    """One indicator chart in one language, with its preview image, stored under its cache key;
+    for job None, the Vega bundle."""
+    job, key = job_and_key
     if job is None:
         return vega_bundle()
     data, dataset, translations = job
@@ -89,7 +89,7 @@ def make_chart(config: Config, job):
         return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
-    return cache.current.remember(chart_key(config, job), make, tuple)
+    return cache.current.remember(key, make, tuple)
 
 
 def vega_bundle_cached() -> bytes | None:
