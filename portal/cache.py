@@ -193,7 +193,7 @@ def fingerprint(value, memo: dict, base: Path | None = None) -> str:
     elif isinstance(value, (set, frozenset)):
         text = "{" + ",".join(sorted(fingerprint(item, memo, base) for item in value)) + "}"
     elif isinstance(getattr(value, "source_digest", None), str) and value.source_digest:
-        text = f"{type(value).__qualname__}:{value.source_digest}"  # a dataset, by what it was read from
+        text = f"{type(value).__qualname__}:{value.source_digest}"  # a dataset or an announcement, by what it was read from
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         parts = (fingerprint(getattr(value, f.name), memo, base) for f in dataclasses.fields(value))
         text = f"{type(value).__qualname__}(" + ",".join(parts) + ")"

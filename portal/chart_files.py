@@ -15,7 +15,8 @@ from functools import partial
 
 from . import cache
 from . import charts as charts_mod
-from .config import Config
+from .config import Config, Language
+from .i18n import Formatter, load_translations
 from .metadata import make_chart_og_image
 from .workers import map_ordered
 from .write import Staging
@@ -23,11 +24,12 @@ from .write import Staging
 VEGA_BUNDLE_KEY = "vega-bundle"
 
 
-def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, jobs: int) -> tuple[bytes, dict, dict]:
-    """Put the files of every chart job (data, dataset, translations) into `staging`.
+def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, jobs: int,
+                 pool=None) -> tuple[bytes, dict, dict]:
+    """Put the files of every chart job (language, dataset, translations) into `staging`.
 
-    Return the Vega bundle, each chart's files by language and slug, and each indicator page's
-    preview image by (language, page key).
+    Charts to make go to `pool`'s workers when there is one. Return the Vega bundle, each chart's
+    files by language and slug, and each indicator page's preview image by (language, page key).
     """
     chart_files: dict[str, dict] = {lang.code: {} for lang in config.languages}
     og_images: dict[tuple[str, str], dict] = {}
@@ -45,10 +47,11 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
         if isinstance(info, tuple) and all(staging.reuse(name, key) for name in info[-1]):
             take(info[:-1])
         else:
-            to_make.append((job, key))
+            lang, dataset, _translations = job
+            to_make.append(((lang, dataset), key))  # a worker reads the catalogue itself
     # Only the charts to make go to workers, always at least one: this process never starts
     # vl-convert itself, so it can still fork the page workers afterwards.
-    results = map_ordered(partial(make_chart, config), to_make, jobs, min_items=1)
+    results = map_ordered(partial(make_chart, config), to_make, jobs, min_items=1, pool=pool)
     for (_job, key), result in zip(to_make, progress(results, "Charts", len(to_make))):
         if isinstance(result, bytes):
             bundle = result
@@ -66,8 +69,8 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
 
 def chart_key(config: Config, job) -> str | None:
     """The cache key of a chart job: everything its files depend on (None: not cacheable)."""
-    data, dataset, translations = job
-    described = charts_mod.chart_key(dataset, config.province_code, data.fmt, translations.gettext)
+    lang, dataset, translations = job
+    described = charts_mod.chart_key(dataset, config.province_code, Formatter(lang), translations.gettext)
     try:
         return cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
     except TypeError:
@@ -75,21 +78,26 @@ def chart_key(config: Config, job) -> str | None:
 
 
 def make_chart(config: Config, job_and_key: tuple):
-    """One indicator chart in one language, with its preview image, stored under its cache key;
-    for job None, the Vega bundle."""
+    """One indicator chart, for job (language, dataset), with its preview image, stored under its
+    cache key; for job None, the Vega bundle."""
     job, key = job_and_key
     if job is None:
         return vega_bundle()
-    data, dataset, translations = job
-    _ = translations.gettext
+    lang, dataset = job
+    _ = _translations(lang).gettext
 
     def make():
-        chart = charts_mod.render_chart(dataset, config.province_code, data.fmt, _)
-        og_png, og_info = make_chart_og_image(chart, data.lang, _, config)
+        chart = charts_mod.render_chart(dataset, config.province_code, Formatter(lang), _)
+        og_png, og_info = make_chart_og_image(chart, lang, _, config)
         return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
     return cache.current.remember(key, make, tuple)
+
+
+@functools.lru_cache(maxsize=None)
+def _translations(lang: Language):
+    return load_translations(lang)
 
 
 def vega_bundle_cached() -> bytes | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -70,6 +72,9 @@ class Announcement:
     charts: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
     images: tuple[str, ...] = ()  # every picture, from front matter and text
+    # What the announcement was made from (file name and bytes, rules, code): pages' cache keys use
+    # it instead of going through every field.
+    source_digest: str = field(default="", compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -108,33 +113,46 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     """Read every announcement file (on `jobs` processes); raise BuildError listing every problem in every file."""
     rules = Rules(tuple(languages), names, site_host, backlink_titles or {})
     folder = root / ANNOUNCEMENTS_DIR
-    paths = [path for path in (sorted(folder.glob("*")) if folder.is_dir() else [])
-             if not path.name.startswith(".") and not path.is_dir()]
+    # Names sorted as strings, and plain reads: with thousands of files, pathlib's own costs add up.
+    names: list[str] = []
+    with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
+        names = sorted(entry.name for entry in entries if not entry.name.startswith(".") and not entry.is_dir())
+    paths = [folder / name for name in names]
     problems: list[Problem] = []
     # Announcements loaded by the last build, by file name and content: one cache entry for them
     # all, since reading thousands of small entries back costs more than parsing a few files.
+    # They are stored without their paths, which are slow to unpickle and known anyway.
     known_key = cache.current.key("announcements", repr(rules), _usable_images(root))
     known = cache.current.get_object(known_key)
     known = known if isinstance(known, dict) else {}
-    digests = {path: hashlib.sha256(path.name.encode() + b"\0" + path.read_bytes()).hexdigest() for path in paths}
+    digests = {}
+    for path in paths:
+        with open(str(path), "rb") as handle:
+            digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
     missing = [path for path in paths if digests[path] not in known]
     loaded = dict(zip(missing, map_ordered(partial(_load_one, root, rules), missing, jobs)))
     items = []
     for path in paths:
-        item, found = loaded[path] if path in loaded else (dataclasses.replace(known[digests[path]], src_path=path), [])
-        problems += found
+        if path in loaded:
+            item, found = loaded[path]
+            problems += found
+        else:
+            item = known[digests[path]]
         if item is not None:
+            # Each item is a fresh copy (unpickled, or just made): no one else holds it yet.
+            object.__setattr__(item, "src_path", path)
+            object.__setattr__(item, "source_digest", hashlib.sha256(f"{known_key}\0{digests[path]}".encode()).hexdigest())
             items.append(item)
-    current = {digests[item.src_path]: item for item in items}
-    if current.keys() != known.keys():
-        cache.current.put_object(known_key, current)
-    seen: dict[tuple, str] = {}
+    if {digests[item.src_path] for item in items} != known.keys():
+        cache.current.put_object(known_key, {digests[item.src_path]: dataclasses.replace(item, src_path=None)
+                                             for item in items})
+    seen: dict[tuple, Announcement] = {}
     for item in items:
         key = (item.lang, item.slug)
         if key in seen:
-            problems.append(Problem(relative(item.src_path, root), 1, None,
-                                    f"slug {item.slug!r} is already used by {seen[key]} in the same language"))
-        seen.setdefault(key, relative(item.src_path, root))
+            problems.append(Problem(relative(item.src_path, root), 1, None, f"slug {item.slug!r} is already used by "
+                                    f"{relative(seen[key].src_path, root)} in the same language"))
+        seen.setdefault(key, item)
     if problems:
         raise BuildError(problems)
     return sorted(items, key=lambda a: (a.moment, a.slug, a.lang), reverse=True)

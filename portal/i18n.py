@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gettext
 import hashlib
 import io
@@ -75,6 +76,12 @@ def check_catalogues(languages, root: Path | None = None, locales: Path = LOCALE
     return warnings
 
 
+# Thousands of pages show the same few hundred dates, and Babel formats each one afresh.
+@functools.lru_cache(maxsize=4096)
+def _format_date(value: dt.date, pattern: str, locale: str) -> str:
+    return format_date(value, pattern, locale=locale)
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats numbers, percentages and dates the way readers of one language expect."""
@@ -101,15 +108,14 @@ class Formatter:
         """Format a date in the language's short form (31/12/2023 in Vietnamese)."""
         if isinstance(value, str):
             value = dt.date.fromisoformat(value)
-        text = format_date(value, self.lang.date_format, locale=self.lang.locale)
-        return _digits(text, self.lang)
+        return _digits(_format_date(value, self.lang.date_format, self.lang.locale), self.lang)
 
     def long_date(self, value) -> str:
         """Format a date in the language's long form, for prose (31 tháng 12, 2023; 31 December 2023)."""
         if isinstance(value, str):
             value = dt.date.fromisoformat(value)
         pattern = "d MMMM y" if self.lang.locale.startswith("en") else "long"
-        return _digits(format_date(value, pattern, locale=self.lang.locale), self.lang)
+        return _digits(_format_date(value, pattern, self.lang.locale), self.lang)
 
     def period(self, value) -> str:
         """Format a date or a year as a label."""

@@ -27,7 +27,7 @@ from .news import Publishing, make_names, make_news_pages, make_published, make_
 from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_pages, make_untranslated_page,
                      page_path, render_page)
 from .chart_files import place_charts
-from .workers import map_ordered
+from .workers import early_pool, map_ordered
 from .write import Staging, check_output
 from .metadata import make_metas
 from .release import load_package, make_release, make_tables, release_paths
@@ -120,16 +120,19 @@ def build_site(root: Path, output: Path, base_url: str | None = None, progress=N
     started = time.perf_counter()
     check_output(output, root)
     open_cache(root)
-    inputs = load_inputs(root, base_url, clock, strict, jobs)
-    loaded = time.perf_counter()
-    publishing = Publishing(inputs.clock, drafts, future)
-    # What the site now in `output` was made from: unchanged files are linked from it, not rewritten.
-    manifest_key = cache.current.key("output", str(output.resolve()))
-    with Staging(output, cache.current.get_object(manifest_key)) as staging:
-        pages, chart_count, searchable = make_site(root, inputs, progress or _no_progress, publishing, staging, jobs)
-        made, made_peak = time.perf_counter(), _peak_mib()
-        staging.swap(before_swap=lambda _folder: write_search_index(staging, searchable))
-        cache.current.put_object(manifest_key, staging.manifest)
+    # The chart workers are forked before the announcements are read, so each stays small.
+    with early_pool(jobs) as chart_pool:
+        inputs = load_inputs(root, base_url, clock, strict, jobs)
+        loaded = time.perf_counter()
+        publishing = Publishing(inputs.clock, drafts, future)
+        # What the site now in `output` was made from: unchanged files are linked from it, not rewritten.
+        manifest_key = cache.current.key("output", str(output.resolve()))
+        with Staging(output, cache.current.get_object(manifest_key)) as staging:
+            pages, chart_count, searchable = make_site(root, inputs, progress or _no_progress, publishing, staging,
+                                                       jobs, chart_pool)
+            made, made_peak = time.perf_counter(), _peak_mib()
+            staging.swap(before_swap=lambda _folder: write_search_index(staging, searchable))
+            cache.current.put_object(manifest_key, staging.manifest)
     cache.current.prune()
     finished = time.perf_counter()
     _write_stats({"load_seconds": loaded - started, "make_seconds": made - loaded,
@@ -157,11 +160,11 @@ def _no_progress(items, label, length=None):
 
 
 def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, staging: Staging,
-              jobs: int = 1) -> tuple[int, int, dict]:
+              jobs: int = 1, chart_pool=None) -> tuple[int, int, dict]:
     """Make every output file into `staging`; return the page and chart counts, and the searchable pages by bundle.
 
-    Charts, then pages, are made on `jobs` processes; pages come from the cache when nothing they
-    show has changed.
+    Charts (on `chart_pool`'s workers when given), then pages, are made on `jobs` processes; pages
+    come from the cache when nothing they show has changed.
     """
     config = inputs.config
     published = make_published(inputs.news, publishing)
@@ -184,10 +187,15 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     for name in sorted({name for item in published for name in item.images}):
         files[f"images/{name}"] = inputs.images[name]
 
-    bundle, chart_files, og_images = place_charts(config, [(data, d, translations) for _l, translations, data, _p
-                                                           in per_language for d in indicator_sets], staging, progress, jobs)
+    bundle, chart_files, og_images = place_charts(config, [(lang, d, translations) for lang, translations, _d, _p
+                                                           in per_language for d in indicator_sets], staging, progress,
+                                                  jobs, chart_pool)
+    if chart_pool is not None:
+        chart_pool.terminate()  # the pages need none of its memory, and are made by fresh workers
     assets = make_assets(root, files, bundle)
-    files.update(_release(root, package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language}))
+    # Written at once: the open-data files are not held in memory while the pages are made.
+    _write_files(staging, _release(root, package, inputs.datasets, config,
+                                   {lg.code: t.gettext for lg, t, _d, _p in per_language}))
     metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}
@@ -229,11 +237,16 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
     files["_headers"] += make_search_headers(search_pages, CSP).encode()
+    _write_files(staging, files)
+    return len(jobs_list), sum(len(c) for c in chart_files.values()), searchable
+
+
+def _write_files(staging: Staging, files: dict[str, bytes]) -> None:
+    """Put `files` into `staging`, linking each one whose content the current site already has."""
     for name in sorted(files):
         digest = "sha256:" + hashlib.sha256(files[name]).hexdigest()
         if not staging.reuse(name, digest):
             staging.write(name, files[name], digest)
-    return len(jobs_list), sum(len(c) for c in chart_files.values()), searchable
 
 
 def _make_indicator(dataset: Dataset, config: Config, fmt: Formatter, translations, memo: dict):

@@ -7,6 +7,7 @@ vl-convert runtime (a thread pool) is never forked: it then works alone.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -29,13 +30,34 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: int = MIN_ITEMS) -> Iterator:
-    """Yield function(item) for every item, in order, on up to `jobs` processes.
+@contextlib.contextmanager
+def early_pool(jobs: int):
+    """Workers forked now, while this process is still small, for a step that comes later (None: work alone).
+
+    A forked worker starts as large as its parent; one forked before the announcements are read
+    stays small even after it has started vl-convert. Its steps and their items travel by pickle.
+    """
+    if jobs <= 1 or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        yield pool
+
+
+def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: int = MIN_ITEMS,
+                pool=None) -> Iterator:
+    """Yield function(item) for every item, in order, on up to `jobs` processes (or on `pool`'s).
 
     Fewer than `min_items` items are done in this process. A BuildError raised for any item is
     raised here, as in a serial run.
     """
     if not items:
+        return
+    if pool is not None and len(items) >= min_items:
+        for ok, value in pool.imap(_call, [(function, item) for item in items]):
+            if not ok:
+                raise BuildError(value)
+            yield value
         return
     if jobs <= 1 or len(items) < min_items or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield from (function(item) for item in items)
@@ -55,8 +77,13 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
 
 def _run(index: int):
     function, items = _STEP
+    return _call((function, items[index]))
+
+
+def _call(step: tuple):
+    function, item = step
     try:
-        return True, function(items[index])
+        return True, function(item)
     except BuildError as exc:
         # The problems travel back as data; the exception class itself need not pickle.
         return False, list(exc.problems)

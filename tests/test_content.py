@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
+from portal import cache, content
 from portal.config import PORTAL_TZ
 from portal.content import load_announcements, render_markdown, slugify
 from portal.errors import BuildError
@@ -62,6 +63,25 @@ def test_good_file_loads_with_language_slug_and_shifted_headings(tmp_path):
     html = BeautifulSoup(item.body_html, "html.parser")
     assert not html.select("h1") and html.select_one("h2").get_text() == "Tiêu đề"
     assert item.reading_minutes == 1
+
+
+def test_source_digest_follows_the_file_and_the_rules_and_survives_the_cache(tmp_path, monkeypatch):
+    cache.open_cache(tmp_path)
+    try:
+        (first,) = load(tmp_path, {FILE.rsplit("/", 1)[1]: GOOD})
+        with monkeypatch.context() as patched:
+            patched.setattr(content, "_load_one", lambda *args: pytest.fail("parsed again"))
+            (again,) = load(tmp_path, {})  # read back from the cache
+        assert len(first.source_digest) == 64 and again.source_digest == first.source_digest
+        assert again == first and again.src_path == first.src_path == tmp_path / FILE
+        assert cache.fingerprint(again, {}, tmp_path) == cache.fingerprint(first, {}, tmp_path)
+        (edited,) = load(tmp_path, {FILE.rsplit("/", 1)[1]: GOOD.replace("Đoạn văn.", "Đoạn khác.")})
+        assert edited.source_digest != first.source_digest
+        assert cache.fingerprint(edited, {}, tmp_path) != cache.fingerprint(first, {}, tmp_path)
+        (other_rules,) = load_announcements(tmp_path, LANGS, Names())
+        assert other_rules.source_digest not in (first.source_digest, edited.source_digest)
+    finally:
+        cache.open_cache(None)
 
 
 def test_every_optional_key_is_read(tmp_path):

@@ -15,6 +15,7 @@ import pytest
 
 from conftest import TINY_PACKAGE, tree_digest, write_project
 from portal import cache, search, workers
+from portal.errors import BuildError, Problem
 from portal.write import Staging
 from portal.site import build_site
 
@@ -92,6 +93,37 @@ def _pid_and_square(number: int) -> tuple[int, int]:
 def test_a_process_that_started_vl_convert_works_alone(monkeypatch):
     monkeypatch.setattr(workers, "fork_unsafe", True)
     assert {pid for pid, _square in workers.map_ordered(_pid_and_square, list(range(40)), jobs=2)} == {os.getpid()}
+
+
+def test_workers_forked_early_stay_small_keep_order_and_report_problems(monkeypatch):
+    monkeypatch.setattr(workers, "fork_unsafe", False)
+    with workers.early_pool(2) as pool:
+        # The build grows after the fork (it reads the announcements); its early workers do not.
+        ballast = bytearray(b"x" * (160 * 1024 * 1024))
+        results = list(workers.map_ordered(_pid_rss_and_square, list(range(12)), jobs=2, min_items=1, pool=pool))
+        with pytest.raises(BuildError) as caught:
+            list(workers.map_ordered(_fail_on_three, list(range(6)), jobs=2, min_items=1, pool=pool))
+    assert [square for _pid, _rss, square in results] == [n * n for n in range(12)]
+    assert os.getpid() not in {pid for pid, _rss, _square in results}
+    assert max(rss for _pid, rss, _square in results) < _rss_mib() - 120
+    assert [p.message for p in caught.value.problems] == ["three is not allowed"]
+    del ballast
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+def _pid_rss_and_square(number: int) -> tuple[int, float, int]:
+    time.sleep(0.02)
+    return os.getpid(), _rss_mib(), number * number
+
+
+def _fail_on_three(number: int) -> int:
+    if number == 3:
+        raise BuildError([Problem("x.csv", 1, None, "three is not allowed")])
+    return number
 
 
 def _build_in_new_process(root: Path, output: Path, jobs: int) -> subprocess.CompletedProcess:
