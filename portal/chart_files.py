@@ -41,8 +41,9 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
 
     bundle = vega_bundle_cached()
     to_make = [] if bundle is not None else [(None, None)]
+    settings = _settings_digest(config)
     for job in chart_jobs:
-        key = chart_key(config, job)
+        key = chart_key(config, job, settings)
         info = cache.current.get_object(cache.current.key("chart-info", key)) if key else None
         if isinstance(info, tuple) and all(staging.reuse(name, key) for name in info[-1]):
             take(info[:-1])
@@ -67,12 +68,20 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
     return bundle, chart_files, og_images
 
 
-def chart_key(config: Config, job) -> str | None:
-    """The cache key of a chart job: everything its files depend on (None: not cacheable)."""
+def chart_key(config: Config, job, settings: str | None = None) -> str | None:
+    """The cache key of a chart job: everything its files depend on (None: not cacheable).
+
+    `settings` is _settings_digest(config), when the caller has it already.
+    """
     lang, dataset, translations = job
     described = charts_mod.chart_key(dataset, config.province_code, Formatter(lang), translations.gettext)
+    settings = settings or _settings_digest(config)
+    return cache.current.key("chart", described, settings) if described and settings else None
+
+
+def _settings_digest(config: Config) -> str | None:
     try:
-        return cache.current.key("chart", described, cache.fingerprint(config, {}, config.root)) if described else None
+        return cache.fingerprint(config, {}, config.root)
     except TypeError:
         return None
 

@@ -95,16 +95,37 @@ class Dataset:
         return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path) -> dict[str, str]:
-    """A cache key per resource: the package description, its file and the files it refers to."""
-    digests = {d["name"]: hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest() for d in descriptors}
+def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, str]:
+    """A cache key per resource: the package description, its file and the files it refers to.
+
+    `known` holds the digests of files already read, by resource name.
+    """
+    digests = {d["name"]: known.get(d["name"]) or hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest()
+               for d in descriptors}
+    package = hashlib.sha256(text.encode("utf-8")).hexdigest()  # once, not once per resource
     keys = {}
     for descriptor in descriptors:
-        foreign = descriptor.get("schema", {}).get("foreignKeys", [])
-        refers = sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})
-        keys[descriptor["name"]] = cache.current.key("frictionless", text, descriptor["name"],
-                                                     [(name, digests.get(name)) for name in [descriptor["name"], *refers]])
+        keys[descriptor["name"]] = cache.current.key("frictionless", package, descriptor["name"],
+                                                     [(name, digests.get(name)) for name in _refers(descriptor)])
     return keys
+
+
+def _refers(descriptor: dict) -> list[str]:
+    """The resource's own name, then the resources its foreign keys name."""
+    foreign = descriptor.get("schema", {}).get("foreignKeys", [])
+    return [descriptor["name"], *sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})]
+
+
+def _checked(kind: str, descriptor: dict, digests: list, today: dt.date | None, check) -> list[Problem]:
+    """check()'s problems, or those an earlier build found in the same files, description and day.
+
+    `digests` are the files the check reads; with one unknown (a very large file), it always runs.
+    """
+    key = None
+    if all(digests):
+        key = cache.current.key(kind, json.dumps(descriptor, sort_keys=True, ensure_ascii=False), digests,
+                                today.isoformat() if today else None)
+    return cache.current.remember(key, check, list)
 
 
 def _read_table_cached(path: Path, descriptor: dict, shown: str,
@@ -155,11 +176,20 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = relative(csv_path, root)
-        tables[descriptor["name"]], file_digests[descriptor["name"]] = _read_table_cached(csv_path, descriptor,
-                                                                                       shown_csv, problems)
-        if tables[descriptor["name"]] is not None:
-            problems += check_rules(descriptor, tables[descriptor["name"]], shown_csv, today)
-    _check_foreign_keys(descriptors, tables, data_dir, root, problems)
+        frame, digest = _read_table_cached(csv_path, descriptor, shown_csv, problems)
+        tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
+        if frame is not None:
+            # Checked again only when the table, its description or the day changes.
+            problems += _checked("rules", descriptor, [shown_csv, digest], today,
+                                 lambda: check_rules(descriptor, frame, shown_csv, today))
+    by_name = {d["name"]: d for d in descriptors}
+    for descriptor in descriptors:
+        if tables[descriptor["name"]] is None:
+            continue
+        shown_csv, refers = relative(data_dir / descriptor["path"], root), _refers(descriptor)
+        described = {"resources": [by_name.get(name) for name in refers]}  # the referred tables' types count too
+        problems += _checked("foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
+                             lambda: _check_foreign_keys(descriptor, tables, shown_csv))
     small = all((data_dir / d["path"]).stat().st_size <= FRICTIONLESS_MAX_BYTES
                 for d in descriptors if (data_dir / d["path"]).exists())
     # A file that cannot be read at all is already explained; the reference validator would only
@@ -168,7 +198,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
         # Only clean results are remembered, one per resource, keyed by the package description and
         # every file the resource's check reads: after one CSV changes, only that one is validated again.
-        keys = _frictionless_keys(text, descriptors, data_dir)
+        keys = _frictionless_keys(text, descriptors, data_dir, file_digests)
         unchecked = [name for name, key in keys.items() if cache.current.get(key) is None]
         if unchecked:
             found = check_with_frictionless(package_path, root, problems,
@@ -278,27 +308,26 @@ def _check_indicator(indicator: dict, field_names: set, bad) -> None:
             bad(f"indicator refers to an unknown field {name!r}")
 
 
-def _check_foreign_keys(descriptors, tables, data_dir: Path, root: Path, problems) -> None:
-    for d in descriptors:
-        frame = tables.get(d["name"])
-        if frame is None:
+def _check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
+    """A problem for each value of the resource `d` that its foreign keys' tables do not hold."""
+    problems: list[Problem] = []
+    frame = tables[d["name"]]
+    names = [f["name"] for f in d["schema"]["fields"]]
+    for fk in d["schema"].get("foreignKeys", []):
+        column = fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0]
+        ref = fk["reference"]
+        target_field = ref["fields"] if isinstance(ref["fields"], str) else ref["fields"][0]
+        target = tables.get(ref["resource"])
+        if target is None:
             continue
-        shown = relative(data_dir / d["path"], root)
-        names = [f["name"] for f in d["schema"]["fields"]]
-        for fk in d["schema"].get("foreignKeys", []):
-            column = fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0]
-            ref = fk["reference"]
-            target_field = ref["fields"] if isinstance(ref["fields"], str) else ref["fields"][0]
-            target = tables.get(ref["resource"])
-            if target is None:
-                continue
-            values = frame[column]
-            unknown = values.notna() & ~values.isin(set(target[target_field].dropna()))
-            for row, value in values[unknown].head(50).items():
-                problems.append(Problem(shown, int(row), names.index(column) + 1,
-                                        f"value \"{value}\" is not a known {target_field} in {ref['resource']} ({column})"))
-            if unknown.sum() > 50:
-                problems.append(Problem(shown, None, None, f"… and {int(unknown.sum()) - 50} more unknown {column} values"))
+        values = frame[column]
+        unknown = values.notna() & ~values.isin(set(target[target_field].dropna()))
+        for row, value in values[unknown].head(50).items():
+            problems.append(Problem(shown, int(row), names.index(column) + 1,
+                                    f"value \"{value}\" is not a known {target_field} in {ref['resource']} ({column})"))
+        if unknown.sum() > 50:
+            problems.append(Problem(shown, None, None, f"… and {int(unknown.sum()) - 50} more unknown {column} values"))
+    return problems
 
 
 def _source_titles(source: dict) -> dict:

@@ -188,8 +188,23 @@ def make_breadcrumbs(key: str, titles: dict, config: Config) -> dict | None:
         for n, k in enumerate(trail, start=1)]}
 
 
+# By source digest: every page about a dataset, in every language, states the same period.
+_COVERAGE: dict[str, str | None] = {}
+
+
 def temporal_coverage(dataset: Dataset) -> str | None:
     """The period the rows cover, as an ISO 8601 date or interval."""
+    if dataset.source_digest not in _COVERAGE:
+        if len(_COVERAGE) > 4096:
+            _COVERAGE.clear()
+        found = _temporal_coverage(dataset)
+        if not dataset.source_digest:
+            return found
+        _COVERAGE[dataset.source_digest] = found
+    return _COVERAGE[dataset.source_digest]
+
+
+def _temporal_coverage(dataset: Dataset) -> str | None:
     name = dataset.time_field
     if name is None or dataset.frame.empty:
         return None

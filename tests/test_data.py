@@ -1,5 +1,6 @@
 """data/: CSV files checked against datapackage.json, every problem located and reported at once."""
 
+import datetime as dt
 import string
 from pathlib import Path
 
@@ -181,3 +182,38 @@ def test_source_digest_follows_the_package_and_the_file(tmp_path):
     assert third["counts"] != second["counts"] and third["units"] != second["units"]
     loaded = load_datasets(root)
     assert [d.rows_digest for d in loaded] == [d.source_digest for d in loaded]
+
+
+def test_rule_and_reference_checks_are_remembered_until_their_inputs_change(tmp_path, monkeypatch):
+    from portal import cache, data
+
+    root = write_project(tmp_path / "p")
+    calls: list[tuple[str, str]] = []
+    real_rules, real_references = data.check_rules, data._check_foreign_keys
+    monkeypatch.setattr(data, "check_rules", lambda d, f, shown, today: calls.append(("rules", shown))
+                        or real_rules(d, f, shown, today))
+    monkeypatch.setattr(data, "_check_foreign_keys", lambda d, tables, shown: calls.append(("references", shown))
+                        or real_references(d, tables, shown))
+
+    def messages(today=dt.date(2024, 1, 1)) -> list[str]:
+        calls.clear()
+        try:
+            load_datasets(root, today)
+        except BuildError as exc:
+            return [p.format() for p in exc.problems]
+        return []
+
+    cache.open_cache(root)
+    try:
+        assert messages() == [] and ("rules", "data/counts.csv") in calls
+        assert messages() == [] and calls == []  # nothing changed: both verdicts from the cache
+        assert messages(dt.date(2023, 12, 1)) != [] and ("rules", "data/counts.csv") in calls  # another day
+        # The referred table loses a code: the table that refers to it is checked again.
+        units = root / "data" / "units.csv"
+        units.write_text(units.read_text(encoding="utf-8").replace("40,Tỉnh Thử,province,\n", ""), encoding="utf-8")
+        found = messages()
+        assert ("references", "data/counts.csv") in calls and ("rules", "data/counts.csv") not in calls
+        assert any('data/counts.csv:2:2: value "40" is not a known code in units' in m for m in found)
+        assert messages() == found and ("references", "data/counts.csv") not in calls  # the same, remembered
+    finally:
+        cache.open_cache(None)
