@@ -68,14 +68,11 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
     return bundle, chart_files, og_images
 
 
-def chart_key(config: Config, job, settings: str | None = None) -> str | None:
-    """The cache key of a chart job: everything its files depend on (None: not cacheable).
-
-    `settings` is _settings_digest(config), when the caller has it already.
-    """
+def chart_key(config: Config, job, settings: str | None) -> str | None:
+    """The cache key of a chart job: everything its files depend on, `settings` being
+    _settings_digest(config) (None: not cacheable)."""
     lang, dataset, translations = job
     described = charts_mod.chart_key(dataset, config.province_code, Formatter(lang), translations.gettext)
-    settings = settings or _settings_digest(config)
     return cache.current.key("chart", described, settings) if described and settings else None
 
 

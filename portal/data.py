@@ -173,9 +173,10 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     descriptors = _check_package(package, text, shown, problems)
     tables: dict[str, pd.DataFrame | None] = {}
     file_digests: dict[str, str | None] = {}
+    shown_csvs = {}
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
-        shown_csv = relative(csv_path, root)
+        shown_csv = shown_csvs[descriptor["name"]] = relative(csv_path, root)
         frame, digest = _read_table_cached(csv_path, descriptor, shown_csv, problems)
         tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
         if frame is not None:
@@ -186,7 +187,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         if tables[descriptor["name"]] is None:
             continue
-        shown_csv, refers = relative(data_dir / descriptor["path"], root), _refers(descriptor)
+        shown_csv, refers = shown_csvs[descriptor["name"]], _refers(descriptor)
         described = {"resources": [by_name.get(name) for name in refers]}  # the referred tables' types count too
         problems += _checked("foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
                              lambda: _check_foreign_keys(descriptor, tables, shown_csv))
