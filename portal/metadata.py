@@ -194,14 +194,14 @@ _COVERAGE: dict[str, str | None] = {}
 
 def temporal_coverage(dataset: Dataset) -> str | None:
     """The period the rows cover, as an ISO 8601 date or interval."""
-    if dataset.source_digest not in _COVERAGE:
+    key = dataset.source_digest
+    if not key:
+        return _temporal_coverage(dataset)
+    if key not in _COVERAGE:
         if len(_COVERAGE) > 4096:
             _COVERAGE.clear()
-        found = _temporal_coverage(dataset)
-        if not dataset.source_digest:
-            return found
-        _COVERAGE[dataset.source_digest] = found
-    return _COVERAGE[dataset.source_digest]
+        _COVERAGE[key] = _temporal_coverage(dataset)
+    return _COVERAGE[key]
 
 
 def _temporal_coverage(dataset: Dataset) -> str | None:

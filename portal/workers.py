@@ -54,10 +54,7 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
     if not items:
         return
     if pool is not None and len(items) >= min_items:
-        for ok, value in pool.imap(_call, [(function, item) for item in items]):
-            if not ok:
-                raise BuildError(value)
-            yield value
+        yield from _unwrap(pool.imap(_call, [(function, item) for item in items]))
         return
     if jobs <= 1 or len(items) < min_items or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield from (function(item) for item in items)
@@ -67,12 +64,17 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
             chunk = max(1, min(64, len(items) // (jobs * 8)))
-            for ok, value in pool.imap(_run, range(len(items)), chunksize=chunk):
-                if not ok:
-                    raise BuildError(value)
-                yield value
+            yield from _unwrap(pool.imap(_run, range(len(items)), chunksize=chunk))
     finally:
         _STEP = None
+
+
+def _unwrap(results) -> Iterator:
+    """The values of _call's results, raising the first BuildError a worker reported."""
+    for ok, value in results:
+        if not ok:
+            raise BuildError(value)
+        yield value
 
 
 def _run(index: int):
