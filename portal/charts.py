@@ -133,6 +133,14 @@ def convert(function: str, *args, **kwargs):
 _fonts_checked = False
 
 
+def prepare_measure_fonts() -> None:
+    """Make the measurement fonts ahead of the first chart, so a worker can do it while the build reads its inputs."""
+    folder = cache.current.folder
+    # Fonts already made are checked when the first chart needs them, if one does.
+    if folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
+        fonts.load_measure_fonts(folder, FONT)
+
+
 def spec_json(spec: dict) -> str:
     """Serialise a spec the same way every time."""
     return json.dumps(spec, ensure_ascii=False, sort_keys=True, indent=1)

@@ -287,7 +287,8 @@ def write_new_announcement(root: Path, title: str, lang: str, languages, today: 
     return path
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml, where PyYAML was built with it, parses about seven times faster than pure Python.
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
     """YAML without automatic dates, so every date form is checked by the same rule."""
 
 

@@ -1,11 +1,16 @@
-"""Fonts for chart text measurement: small copies of the chart font vl-convert would measure with.
+"""Fonts for chart text measurement: small copies of the chart fonts vl-convert would measure with.
 
 vl-convert lays out every chart label by opening its font file once per glyph, so most of the
 time it spends on a chart goes to mapping a 500 KB font into memory thousands of times. A subset
 of the same font (same outlines and advance widths, Latin and Vietnamese letters only), registered
-under the first name in the chart's font list, is found first and is a sixth of the size: charts
-come out byte for byte the same, only faster. Glyphs outside the subset (Arabic) fall back to the
-system fonts exactly as before.
+under the first name in the chart's font list, is found first and is a sixth of the size: Latin
+and Vietnamese charts come out byte for byte the same, only faster.
+
+A glyph the first font lacks sends vl-convert through every installed font in turn, opening each
+one, and it takes the first with that letter (on Debian, a condensed bold DejaVu for all Arabic
+text). So the Arabic letters of the list's Arabic family (Noto Sans Arabic) are merged into the
+same subset: Arabic labels are measured with the font the list names for them, and no other file
+is opened.
 """
 
 from __future__ import annotations
@@ -23,6 +28,10 @@ STYLES = {"Regular": 80, "Bold": 200}  # fontconfig weights of the two styles ch
 # marks, general punctuation, the đồng sign and the minus sign.
 UNICODES = [*range(0x20, 0x7F), *range(0xA0, 0x180), 0x1A0, 0x1A1, 0x1AF, 0x1B0, *range(0x300, 0x324),
             *range(0x1EA0, 0x1F00), *range(0x2000, 0x2070), 0x20AB, 0x2212]
+# The Arabic block and the joiners and direction marks Arabic text carries; the contextual forms
+# come along through the font's own substitutions.
+ARABIC = [*range(0x600, 0x700), 0x200C, 0x200D, 0x200E, 0x200F]
+ARABIC_PROBE = 0x627  # alef: a family with it is taken for Arabic
 FOLDER = "fonts"
 
 
@@ -47,22 +56,47 @@ def measured_faces(font_list: str, fonts) -> dict[str, Path] | None:
     None when that family lacks either style in a plain font file, or when the first name of the
     list is itself installed (the subset would then hide it).
     """
-    names = [name.strip().strip("'\"") for name in font_list.split(",")]
+    names = _names(font_list)
     for number, name in enumerate(names):
-        faces = [font for font in fonts if name in font[0]]
-        if not faces:
+        faces = _styles(name, fonts)
+        if faces == {}:
             continue
-        if number == 0:
-            return None
-        found = {}
-        for style, weight in STYLES.items():
-            files = sorted(path for _names, w, slant, path in faces if w == weight and slant == 0
-                           and path.suffix.lower() in (".ttf", ".otf"))
-            if not files:
-                return None
-            found[style] = files[0]
-        return found
+        return faces if number else None
     return None
+
+
+def arabic_faces(font_list: str, fonts) -> dict[str, Path] | None:
+    """Regular and Bold of the first family listed after the measured one that has Arabic letters."""
+    from fontTools.ttLib import TTFont
+
+    names = _names(font_list)
+    measured = next((n for n, name in enumerate(names) if _styles(name, fonts) != {}), len(names))
+    for name in names[measured + 1:]:
+        faces = _styles(name, fonts)
+        if faces:
+            with TTFont(faces["Regular"], lazy=True) as font:
+                if ARABIC_PROBE in (font.getBestCmap() or {}):
+                    return faces
+    return None
+
+
+def _names(font_list: str) -> list[str]:
+    return [name.strip().strip("'\"") for name in font_list.split(",")]
+
+
+def _styles(name: str, fonts) -> dict[str, Path] | None:
+    """{} when `name` is not installed, None when it lacks a plain upright Regular or Bold file."""
+    faces = [font for font in fonts if name in font[0]]
+    if not faces:
+        return {}
+    found = {}
+    for style, weight in STYLES.items():
+        files = sorted(path for _names, w, slant, path in faces if w == weight and slant == 0
+                       and path.suffix.lower() in (".ttf", ".otf"))
+        if not files:
+            return None
+        found[style] = files[0]
+    return found
 
 
 def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None:
@@ -73,9 +107,10 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
     faces = measured_faces(font_list, fonts) if fonts else None
     if faces is None:
         return None
-    family = font_list.split(",")[0].strip().strip("'\"")
-    digest = hashlib.sha256(family.encode() + repr(UNICODES).encode())
-    for style, path in sorted(faces.items()):
+    family = _names(font_list)[0]
+    arabic = arabic_faces(font_list, fonts) or {}
+    digest = hashlib.sha256(family.encode() + repr((UNICODES, ARABIC)).encode())
+    for style, path in sorted(faces.items()) + sorted(arabic.items()):
         digest.update(style.encode() + b"\0" + path.read_bytes())
     folder = cache_folder / FOLDER / digest.hexdigest()[:16]
     if (folder / "done").is_file():
@@ -86,35 +121,49 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (folder / "done").is_file():
             try:
-                _make_fonts(faces, family, folder)
+                _make_fonts(faces, arabic, family, folder)
             except Exception:  # noqa: BLE001 - a font that cannot be subset only costs speed
                 return None
     return folder
 
 
-def _make_fonts(faces: dict[str, Path], family: str, folder: Path) -> None:
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, folder: Path) -> None:
+    from fontTools import merge
 
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
         for style, path in faces.items():
-            options = subset.Options()
-            options.layout_features = ["*"]  # kerning and mark positioning change widths
-            options.name_IDs = ["*"]
-            options.notdef_outline = True
-            options.hinting = False  # vl-convert never hints
-            font = TTFont(path)
-            subsetter = subset.Subsetter(options)
-            subsetter.populate(unicodes=UNICODES)
-            subsetter.subset(font)
+            font = _subset(path, UNICODES)
+            if style in arabic:
+                # The Merger reads files: both subsets are written first.
+                font.save(staging / "latin.ttf")
+                _subset(arabic[style], ARABIC).save(staging / "arabic.ttf")
+                font = merge.Merger().merge([str(staging / "latin.ttf"), str(staging / "arabic.ttf")])
             names = {1: family, 16: family, 4: f"{family} {style}", 6: f"{family}-{style}".replace(" ", "")}
             for record in font["name"].names:
                 if record.nameID in names:
                     record.string = names[record.nameID]
             font.save(staging / f"{family}-{style}.ttf")
+        for name in ("latin.ttf", "arabic.ttf"):
+            (staging / name).unlink(missing_ok=True)
         (staging / "done").write_text("", encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _subset(path: Path, unicodes: list[int]):
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = ["*"]  # kerning, mark positioning and Arabic joining change widths
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # vl-convert never hints
+    font = TTFont(path)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=unicodes)
+    subsetter.subset(font)
+    return font

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,7 +152,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
         if page.kind == "not_found":
             # Servers show the 404 page at whatever address was asked for: only links from the root hold.
             return urlsplit(config.base_url).path + target
-        return posixpath.relpath(target, here or ".") if target != page.dest_path else posixpath.basename(target)
+        return _relative(target, here or ".") if target != page.dest_path else posixpath.basename(target)
 
     lang = data.lang
     nav = [(key, page_path(lang, key)) for key in config.navigation]
@@ -183,6 +184,10 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
         )
     except jinja2.TemplateError as exc:
         raise _template_problem(exc, page) from None
+
+
+# Pages in one folder link to the same menus, assets and lists: each link is worked out once.
+_relative = functools.lru_cache(maxsize=1 << 16)(posixpath.relpath)
 
 
 def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:

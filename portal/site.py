@@ -27,6 +27,7 @@ from .news import Publishing, make_names, make_news_pages, make_published, make_
 from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_pages, make_untranslated_page,
                      page_path, render_page)
 from .chart_files import place_charts
+from .charts import prepare_measure_fonts
 from .workers import early_pool, map_ordered
 from .write import Staging, check_output
 from .metadata import make_metas
@@ -122,6 +123,8 @@ def build_site(root: Path, output: Path, base_url: str | None = None, progress=N
     open_cache(root)
     # The chart workers are forked before the announcements are read, so each stays small.
     with early_pool(jobs) as chart_pool:
+        if chart_pool is not None:
+            chart_pool.apply_async(prepare_measure_fonts)  # a few seconds the first time, overlapping the reading
         inputs = load_inputs(root, base_url, clock, strict, jobs)
         loaded = time.perf_counter()
         publishing = Publishing(inputs.clock, drafts, future)
