@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import io
 import os
 import shutil
 import subprocess
@@ -135,22 +136,25 @@ def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, fo
         for style, path in faces.items():
             font = _subset(path, UNICODES)
             if style in arabic:
-                # The Merger reads files: both subsets are written first.
-                font.save(staging / "latin.ttf")
-                _subset(arabic[style], ARABIC).save(staging / "arabic.ttf")
-                font = merge.Merger().merge([str(staging / "latin.ttf"), str(staging / "arabic.ttf")])
+                font = merge.Merger().merge([_saved(font), _saved(_subset(arabic[style], ARABIC))])
             names = {1: family, 16: family, 4: f"{family} {style}", 6: f"{family}-{style}".replace(" ", "")}
             for record in font["name"].names:
                 if record.nameID in names:
                     record.string = names[record.nameID]
             font.save(staging / f"{family}-{style}.ttf")
-        for name in ("latin.ttf", "arabic.ttf"):
-            (staging / name).unlink(missing_ok=True)
         (staging / "done").write_text("", encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _saved(font) -> io.BytesIO:
+    """The font as a file in memory: the Merger opens what it merges itself."""
+    data = io.BytesIO()
+    font.save(data)
+    data.seek(0)
+    return data
 
 
 def _subset(path: Path, unicodes: list[int]):
