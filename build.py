@@ -9,12 +9,10 @@ from pathlib import Path
 import click
 
 from portal.config import PORTAL_TZ, load_config
-from portal.content import write_new_announcement
 from portal.errors import print_problems, relative
 from portal.links import check_links, shown_path
-from portal.news import next_changes
-from portal.site import build_site, load_inputs, parse_clock
-from portal.workers import default_jobs
+# Only what every command needs: a rebuild with nothing to do never loads pandas, Altair or vl-convert.
+from portal.build import build as build_site, default_jobs, parse_clock
 
 ROOT = Path(__file__).resolve().parent
 
@@ -76,6 +74,8 @@ def build(project: Path, output: Path | None, base_url: str | None, clock: str |
 @click.pass_obj
 def check(project: Path, clock: str | None, strict: bool, links: bool, output: Path | None, base_url: str | None):
     """Check config, data and content without writing anything (exit 1 on errors); --links checks the built site."""
+    from portal.build.inputs import load_inputs
+
     inputs = load_inputs(project, clock=clock, strict=strict, jobs=default_jobs())
     print_problems(inputs.warnings)
     click.echo(f"OK: {len(inputs.datasets)} datasets, {len(inputs.news)} announcements, "
@@ -95,6 +95,9 @@ def check(project: Path, clock: str | None, strict: bool, links: bool, output: P
 @click.pass_obj
 def next_change(project: Path, clock: str | None):
     """Print when the published news next changes by itself (an item appears or expires), for scheduling a rebuild."""
+    from portal.build.inputs import load_inputs
+    from portal.news import next_changes
+
     inputs = load_inputs(project, clock=clock, jobs=default_jobs())
     changes = next_changes(inputs.news, inputs.clock)
     if not changes:
@@ -112,6 +115,8 @@ def next_change(project: Path, clock: str | None):
 @click.pass_obj
 def new(project: Path, title: str, lang: str | None, slug: str | None, clock: str | None):
     """Start an announcement: write content/announcements/DATE-SLUG.LANG.md (a draft) and print its path."""
+    from portal.content import write_new_announcement
+
     config = load_config(project)
     today = parse_clock(clock).astimezone(PORTAL_TZ).date()
     path = write_new_announcement(project, title, lang or config.default_language.code,

@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STATS_ENV = "P06_BUILD_STATS"  # portal/site.py writes its timings and memory there
+STATS_ENV = "P06_BUILD_STATS"  # portal/build/ writes its timings and memory there
 LANGS = ("vi", "en", "ar")
 WORDS = ("căn cước", "định danh", "dịch vụ công", "hồ sơ", "trực tuyến", "dữ liệu", "dân cư", "Đề án 06",
          "identity", "online", "service", "record", "citizen", "district", "report", "progress")

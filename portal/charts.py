@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass
 
 import vl_convert as vlc
 
-from . import cache, fonts, workers
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
@@ -27,7 +25,7 @@ TARGET_COLOUR = "#a4262c"
 TEXT_COLOUR = "#1b2430"
 
 
-# Imported on first use: a build whose chart specs all come from the cache never loads Altair.
+# Imported on first use: a build that makes no chart never loads Altair.
 alt = None
 
 
@@ -74,71 +72,24 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
 
 def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
     """Make the specs of one chart and render each to SVG with vl-convert."""
-    key = chart_key(dataset, province_code, fmt, _)
-    specs = _SPECS.get(key) if key else None
-    if specs is None:
-        specs = cache.current.remember(cache.current.key("chart-spec", *key) if key else None,
-                                       lambda: make_chart_specs(dataset, province_code, fmt, _), dict)
-    if key:
-        _SPECS[key] = specs
-    locale = json.dumps(fmt.d3_format_locale(), sort_keys=True)
-    svgs = {size: _svg(json.dumps(spec, sort_keys=True), locale) for size, spec in specs.items()}
+    specs = make_chart_specs(dataset, province_code, fmt, _)
+    locale = fmt.d3_format_locale()
+    svgs = {size: convert("vegalite_to_svg", spec, format_locale=locale) for size, spec in specs.items()}
     return Chart(
         slug=dataset.indicator["slug"], lang=fmt.lang.code,
         title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
     )
 
 
-# Specs already made in this process, by everything they depend on: a preview that rebuilds after
-# an edit to an article makes no chart again.
-_SPECS: dict[tuple, dict] = {}
-
-
-def chart_key(dataset: Dataset, province_code: str, fmt: Formatter, _) -> tuple | None:
-    """Everything a chart depends on, for cache keys; None when the catalogue cannot be identified."""
-    catalogue = getattr(getattr(_, "__self__", None), "fingerprint", None)
-    if catalogue is None:
-        return None
-    rows = dataset.rows_digest
-    described = json.dumps([dataset.indicator, dataset.titles, [f.__dict__ for f in dataset.fields]],
-                           sort_keys=True, default=str)
-    return (dataset.name, rows, described, fmt.lang, province_code, catalogue)
-
-
-@functools.lru_cache(maxsize=1024)
-def _svg(spec: str, locale: str) -> str:
-    """Render a spec to SVG once per process, and once per cache (.cache/) across builds."""
-    key = cache.current.key("svg", spec, locale)
-    stored = cache.current.get(key)
-    if stored is not None:
-        return stored.decode("utf-8")
-    svg = convert("vegalite_to_svg", json.loads(spec), format_locale=json.loads(locale))
-    cache.current.put(key, svg.encode("utf-8"))
-    return svg
+def use_fonts(folder) -> None:
+    """Measure and draw chart text with the fonts in `folder` (see fonts.load_measure_fonts) from now on."""
+    if folder is not None:
+        vlc.register_font_directory(str(folder))
 
 
 def convert(function: str, *args, **kwargs):
     """Call the vl-convert function named `function`."""
-    global _fonts_checked
-    # Its runtime's threads would not survive a fork: from now on this process works alone.
-    workers.fork_unsafe = True
-    if not _fonts_checked and function in ("vegalite_to_svg", "svg_to_png"):
-        _fonts_checked = True
-        folder = fonts.load_measure_fonts(cache.current.folder, FONT)
-        if folder is not None:
-            vlc.register_font_directory(str(folder))
     return getattr(vlc, function)(*args, **kwargs)
-
-
-_fonts_checked = False
-
-
-def prepare_measure_fonts() -> None:
-    """Make the measurement fonts ahead of the first chart, so a worker can do it while the build reads its inputs."""
-    folder = cache.current.folder
-    # Fonts already made are checked when the first chart needs them, if one does.
-    if folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
-        fonts.load_measure_fonts(folder, FONT)
 
 
 def spec_json(spec: dict) -> str:

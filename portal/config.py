@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -197,3 +198,17 @@ def _line_of(text: str, table: str, key: str | None) -> int | None:
         if current == table and key and re.match(rf"^\"?{re.escape(key)}\"?\s*=", stripped):
             return number
     return header_line
+
+
+def parse_clock(text: str | None) -> dt.datetime:
+    """The moment the build speaks for: `text` (ISO 8601), else SOURCE_DATE_EPOCH, else now."""
+    if text:
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise BuildError.single("--clock", f"{text!r} is not a date-time such as 2024-02-01T00:00+07:00")
+        return moment if moment.tzinfo else moment.replace(tzinfo=PORTAL_TZ)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc)
+    return dt.datetime.now(dt.timezone.utc)

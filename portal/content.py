@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import difflib
-import hashlib
 import json
 import math
 import os
@@ -17,12 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from functools import partial
-
-from . import cache
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
-from .workers import map_ordered
 from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
 ANNOUNCEMENTS_DIR = Path("content") / "announcements"
@@ -72,9 +66,6 @@ class Announcement:
     charts: tuple[str, ...] = ()
     figures: tuple[str, ...] = ()
     images: tuple[str, ...] = ()  # every picture, from front matter and text
-    # What the announcement was made from (file name and bytes, rules, code): pages' cache keys use
-    # it instead of going through every field.
-    source_digest: str = field(default="", compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -108,44 +99,28 @@ class Rules:
 
 
 def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Names(),
-                       site_host: str | None = None, backlink_titles: dict | None = None,
-                       jobs: int = 1) -> list[Announcement]:
-    """Read every announcement file (on `jobs` processes); raise BuildError listing every problem in every file."""
+                       site_host: str | None = None, backlink_titles: dict | None = None) -> list[Announcement]:
+    """Read every announcement file; raise BuildError listing every problem in every file."""
     rules = Rules(tuple(languages), names, site_host, backlink_titles or {})
+    loaded = [load_announcement(root, rules, path) for path in list_announcements(root)]
+    return make_news_items(root, [item for item, _found in loaded], [p for _item, found in loaded for p in found])
+
+
+def list_announcements(root: Path) -> list[Path]:
+    """The announcement files, sorted by name."""
     folder = root / ANNOUNCEMENTS_DIR
     # Names sorted as strings, and plain reads: with thousands of files, pathlib's own costs add up.
     names: list[str] = []
     with contextlib.suppress(FileNotFoundError, NotADirectoryError), os.scandir(folder) as entries:
         names = sorted(entry.name for entry in entries if not entry.name.startswith(".") and not entry.is_dir())
-    paths = [folder / name for name in names]
-    problems: list[Problem] = []
-    # Announcements loaded by the last build, by file name and content: one cache entry for them
-    # all, since reading thousands of small entries back costs more than parsing a few files.
-    # They are stored without their paths, which are slow to unpickle and known anyway.
-    known_key = cache.current.key("announcements", repr(rules), _usable_images(root))
-    known = cache.current.get_object(known_key)
-    known = known if isinstance(known, dict) else {}
-    digests = {}
-    for path in paths:
-        with open(str(path), "rb") as handle:
-            digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
-    missing = [path for path in paths if digests[path] not in known]
-    loaded = dict(zip(missing, map_ordered(partial(_load_one, root, rules), missing, jobs)))
-    items = []
-    for path in paths:
-        if path in loaded:
-            item, found = loaded[path]
-            problems += found
-        else:
-            item = known[digests[path]]
-        if item is not None:
-            # Each item is a fresh copy (unpickled, or just made): no one else holds it yet.
-            object.__setattr__(item, "src_path", path)
-            object.__setattr__(item, "source_digest", hashlib.sha256(f"{known_key}\0{digests[path]}".encode()).hexdigest())
-            items.append(item)
-    if {digests[item.src_path] for item in items} != known.keys():
-        cache.current.put_object(known_key, {digests[item.src_path]: dataclasses.replace(item, src_path=None)
-                                             for item in items})
+    return [folder / name for name in names]
+
+
+def make_news_items(root: Path, items: list, problems: list[Problem]) -> list[Announcement]:
+    """The announcements read (None for a file with problems), newest first; raise BuildError with
+    `problems` and every short title used twice in a language."""
+    problems = list(problems)
+    items = [item for item in items if item is not None]
     seen: dict[tuple, Announcement] = {}
     for item in items:
         key = (item.lang, item.slug)
@@ -158,13 +133,13 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     return sorted(items, key=lambda a: (a.moment, a.slug, a.lang), reverse=True)
 
 
-def _usable_images(root: Path) -> list[str]:
+def usable_images(root: Path) -> list[str]:
     """The pictures an announcement may show, since whether one exists decides if it loads."""
     folder = root / IMAGES_DIR
     return [name for name in sorted(p.name for p in folder.iterdir()) if _image_exists(root, name)] if folder.is_dir() else []
 
 
-def _load_one(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
+def load_announcement(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
     """One file's announcement (None when it has problems) and its problems."""
     shown = relative(path, root)
     raw = path.read_bytes()
@@ -300,18 +275,6 @@ _Loader.yaml_implicit_resolvers = {
 
 def _parse_front_matter(source: str, shown: str, problems: list[Problem]):
     """The front matter as a dict and the line of each key, or None after recording the problem."""
-    key = cache.current.key("front-matter", source)
-    stored = cache.current.get_object(key)
-    if isinstance(stored, tuple):
-        return stored
-    before = len(problems)
-    parsed = _parse_yaml(source, shown, problems)
-    if parsed is not None and len(problems) == before:
-        cache.current.put_object(key, parsed)
-    return parsed
-
-
-def _parse_yaml(source: str, shown: str, problems: list[Problem]):
     loader = _Loader(source)
     try:
         node = loader.get_single_node()
@@ -393,9 +356,7 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     """Render the text and report its shortcode and picture problems with their lines."""
     source = "\n".join(lines)
     backlink = rules.backlink_titles.get(lang)
-    key = cache.current.key("markup", source, lang, repr(rules.names), rules.site_host, backlink)
-    body = cache.current.remember(key, lambda: make_markup(source, lang, rules.names, rules.site_host, backlink),
-                                  Markup)
+    body = make_markup(source, lang, rules.names, rules.site_host, backlink)
     before = len(problems)
     seen: dict[str, int] = {}
     for ref in body.references:

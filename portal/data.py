@@ -7,12 +7,12 @@ import functools
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from . import cache
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -59,9 +59,6 @@ class Dataset:
     primary_key: tuple[str, ...]
     indicator: dict | None
     rules: tuple[dict, ...] = ()
-    # What the dataset was read from (package description and file bytes), when known: equal
-    # digests mean equal datasets, so caches need not hash the rows again.
-    source_digest: str = ""
 
     @property
     def time_field(self) -> str | None:
@@ -78,12 +75,15 @@ class Dataset:
         return dt.date(int(latest), 12, 31) if self.field(name).type == "year" else latest
 
     @functools.cached_property
-    def rows_digest(self) -> str:
-        """A digest of the typed rows, for caches of what is made from them."""
-        if self.source_digest:
-            return self.source_digest
-        hashed = pd.util.hash_pandas_object(self.frame.astype(str), index=True).to_numpy().tobytes()
-        return hashlib.sha256(hashed).hexdigest()
+    def period(self) -> str | None:
+        """The period the rows cover, as an ISO 8601 date or interval (every page about it states the same)."""
+        name = self.time_field
+        if name is None or self.frame.empty:
+            return None
+        values = self.frame[name]
+        low, high = values.min(), values.max()
+        text = [str(int(v)) if self.field(name).type == "year" else v.isoformat() for v in (low, high)]
+        return text[0] if text[0] == text[1] else f"{text[0]}/{text[1]}"
 
     def field(self, name: str) -> Field:
         """Return the field called `name`."""
@@ -95,19 +95,28 @@ class Dataset:
         return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
-def _frictionless_keys(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, str]:
-    """A cache key per resource: the package description, its file and the files it refers to.
+def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:
+    """What each resource's reference check reads: the package description, its file and the files it refers to.
 
     `known` holds the digests of files already read, by resource name.
     """
     digests = {d["name"]: known.get(d["name"]) or hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest()
                for d in descriptors}
     package = hashlib.sha256(text.encode("utf-8")).hexdigest()  # once, not once per resource
-    keys = {}
-    for descriptor in descriptors:
-        keys[descriptor["name"]] = cache.current.key("frictionless", package, descriptor["name"],
-                                                     [(name, digests.get(name)) for name in _refers(descriptor)])
-    return keys
+    return {d["name"]: (package, d["name"], [(name, digests.get(name)) for name in _refers(d)]) for d in descriptors}
+
+
+def no_memo(kind: str, inputs: tuple, make: Callable, keep: Callable | None = None):
+    """The `remember` of a load that keeps nothing: make() every time.
+
+    A memo's `remember` returns a value an earlier build made from the same `kind` and `inputs`
+    when `keep(value)` accepts it, else make(), kept for later builds when `keep` accepts that.
+    """
+    return make()
+
+
+def _valid(verdict) -> bool:
+    return verdict == "valid"
 
 
 def _refers(descriptor: dict) -> list[str]:
@@ -116,20 +125,19 @@ def _refers(descriptor: dict) -> list[str]:
     return [descriptor["name"], *sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})]
 
 
-def _checked(kind: str, descriptor: dict, digests: list, today: dt.date | None, check) -> list[Problem]:
+def _checked(remember, kind: str, descriptor: dict, digests: list, today: dt.date | None, check) -> list[Problem]:
     """check()'s problems, or those an earlier build found in the same files, description and day.
 
     `digests` are the files the check reads; with one unknown (a very large file), it always runs.
     """
-    key = None
-    if all(digests):
-        key = cache.current.key(kind, json.dumps(descriptor, sort_keys=True, ensure_ascii=False), digests,
-                                today.isoformat() if today else None)
-    return cache.current.remember(key, check, list)
+    if not all(digests):
+        return check()
+    inputs = (json.dumps(descriptor, sort_keys=True, ensure_ascii=False), digests, today.isoformat() if today else None)
+    return remember(kind, inputs, check, keep=lambda found: isinstance(found, list))
 
 
-def _read_table_cached(path: Path, descriptor: dict, shown: str,
-                       problems: list[Problem]) -> tuple[pd.DataFrame | None, str | None]:
+def _read_table(remember, path: Path, descriptor: dict, shown: str,
+                problems: list[Problem]) -> tuple[pd.DataFrame | None, str | None]:
     """read_table, or the typed rows a build already read from the same bytes and description;
     with the digest of the file's bytes (None for a very large or unreadable file)."""
     try:
@@ -139,21 +147,25 @@ def _read_table_cached(path: Path, descriptor: dict, shown: str,
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return read_table(path, descriptor, shown, problems), None  # which says what is wrong with the file
-    key = cache.current.key("table", json.dumps(descriptor, sort_keys=True, ensure_ascii=False), shown, digest)
-    frame = cache.current.get_object(key)
-    if isinstance(frame, pd.DataFrame):
-        return frame, digest
-    before = len(problems)
-    frame = read_table(path, descriptor, shown, problems)
-    if frame is not None and len(problems) == before:  # only clean tables: problems are reported every time
-        cache.current.put_object(key, frame)
+
+    def read() -> tuple:
+        found: list[Problem] = []
+        return read_table(path, descriptor, shown, found), found
+
+    # Only clean tables are kept: problems are reported every time.
+    frame, found = remember("table", (json.dumps(descriptor, sort_keys=True, ensure_ascii=False), shown, digest), read,
+                            keep=lambda made: isinstance(made[0], pd.DataFrame) and not made[1])
+    problems += found
     return frame, digest
 
 
-def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None) -> list[Dataset]:
+def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Problem] | None = None,
+                  remember=no_memo, digests: dict | None = None) -> list[Dataset]:
     """Read data/datapackage.json and every CSV it lists; raise BuildError with every problem.
 
-    Warnings (such as data older than its declared update frequency) go to `warnings`.
+    Warnings (such as data older than its declared update frequency) go to `warnings`; what each
+    dataset was read from, as a digest, to `digests`. `remember(kind, inputs, make, keep)` may
+    return what an earlier build made from the same inputs instead of make() (see no_memo).
     """
     today = today or dt.date.today()
     data_dir = root / "data"
@@ -177,11 +189,11 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = shown_csvs[descriptor["name"]] = relative(csv_path, root)
-        frame, digest = _read_table_cached(csv_path, descriptor, shown_csv, problems)
+        frame, digest = _read_table(remember, csv_path, descriptor, shown_csv, problems)
         tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
         if frame is not None:
             # Checked again only when the table, its description or the day changes.
-            problems += _checked("rules", descriptor, [shown_csv, digest], today,
+            problems += _checked(remember, "rules", descriptor, [shown_csv, digest], today,
                                  lambda: check_rules(descriptor, frame, shown_csv, today))
     by_name = {d["name"]: d for d in descriptors}
     for descriptor in descriptors:
@@ -189,7 +201,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
             continue
         shown_csv, refers = shown_csvs[descriptor["name"]], _refers(descriptor)
         described = {"resources": [by_name.get(name) for name in refers]}  # the referred tables' types count too
-        problems += _checked("foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
+        problems += _checked(remember, "foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
                              lambda: _check_foreign_keys(descriptor, tables, shown_csv))
     small = all((data_dir / d["path"]).stat().st_size <= FRICTIONLESS_MAX_BYTES
                 for d in descriptors if (data_dir / d["path"]).exists())
@@ -199,15 +211,16 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
         # Only clean results are remembered, one per resource, keyed by the package description and
         # every file the resource's check reads: after one CSV changes, only that one is validated again.
-        keys = _frictionless_keys(text, descriptors, data_dir, file_digests)
-        unchecked = [name for name, key in keys.items() if cache.current.get(key) is None]
+        keys = _frictionless_inputs(text, descriptors, data_dir, file_digests)
+        unchecked = [name for name, key in keys.items()
+                     if remember("frictionless", key, lambda: None, keep=_valid) != "valid"]
         if unchecked:
             found = check_with_frictionless(package_path, root, problems,
                                             None if len(unchecked) == len(keys) else unchecked)
             problems += found
             if not found:
                 for name in unchecked:
-                    cache.current.put(keys[name], b"valid")
+                    remember("frictionless", keys[name], lambda: "valid", keep=_valid)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]
@@ -232,9 +245,10 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 primary_key=tuple(d["schema"].get("primaryKey", [])),
                 indicator=d.get("indicator"),
                 rules=tuple(d.get("rules", [])),
-                source_digest=_source_digest(text, d["name"], file_digests.get(d["name"])),
             )
         )
+    if digests is not None:
+        digests.update({d["name"]: _source_digest(text, d["name"], file_digests.get(d["name"])) for d in descriptors})
     return datasets
 
 

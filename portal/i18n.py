@@ -5,11 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext
-import hashlib
 import io
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from babel.dates import format_date
@@ -31,11 +29,9 @@ SOURCE_LANGUAGE = "en"
 
 def load_translations(lang: Language, root: Path | None = None) -> gettext.NullTranslations:
     """Read the language's .po catalogue and compile it in memory (no .mo file is kept)."""
-    path = LOCALES_DIR / lang.code / "LC_MESSAGES" / f"{DOMAIN}.po"
+    path = catalogue_path(lang)
     if not path.exists():
-        plain = gettext.NullTranslations()
-        plain.fingerprint = "none"
-        return plain
+        return gettext.NullTranslations()
     try:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=lang.locale, abort_invalid=True)
@@ -45,10 +41,12 @@ def load_translations(lang: Language, root: Path | None = None) -> gettext.NullT
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)
-    translations = Translations(fp=buffer, domain=DOMAIN)
-    # Lets caches of translated output tell one version of the catalogue from another.
-    translations.fingerprint = hashlib.sha256(buffer.getvalue()).hexdigest()
-    return translations
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def catalogue_path(lang: Language) -> Path:
+    """The .po catalogue of a language's interface strings."""
+    return LOCALES_DIR / lang.code / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def check_catalogues(languages, root: Path | None = None, locales: Path = LOCALES_DIR) -> list[Problem]:
@@ -123,7 +121,7 @@ class Formatter:
             return _digits(str(int(value)), self.lang)
         return self.date(value)
 
-    @cached_property
+    @functools.cached_property
     def group_symbol(self) -> str:
         """The thousands separator."""
         return get_group_symbol(self.lang.locale, numbering_system=self.lang.numbering_system)

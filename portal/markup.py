@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import html
 import re
 import unicodedata
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import markdown
+import markdown.treeprocessors
 import nh3
 from markdown.blockprocessors import BlockProcessor
 from markdown.extensions.toc import slugify_unicode
@@ -103,15 +105,9 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
     found: list[Reference] = []
     # The page title is the only <h1>: a body that uses "#" headings is shifted down one level.
     shift = 2 if re.search(r"^#(?!#)", text, re.MULTILINE) else 1
-    configs = {
-        "toc": {"baselevel": shift, "slugify": _heading_id},
-        "tables": {"use_align_attribute": True},
-        "smarty": {"substitutions": QUOTES.get(lang, {})},
-    }
-    if backlink_title:
-        configs["footnotes"] = {"BACKLINK_TITLE": backlink_title.replace("%(number)s", "%d")}
-    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, ShortcodeExtension(names, found)],
-                           extension_configs=configs, output_format="html")
+    md = _markdown(lang, names, backlink_title, shift)
+    md.reset()
+    md.shortcodes.found = found
     clean = sanitise(md.convert(text))
     images: list[str] = []
     image_problems: list[tuple[str, str]] = []
@@ -124,6 +120,42 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
             seen.add(ref.name)
     words = len(WORD.findall(re.sub(r"<[^>]*>", " ", TOKEN.sub(" x ", clean))))
     return Markup(clean, tuple(found), tuple(dict.fromkeys(images)), tuple(image_problems), words)
+
+
+@functools.lru_cache(maxsize=64)
+def _markdown(lang: str, names: Names, backlink_title: str | None, shift: int) -> markdown.Markdown:
+    """One Markdown converter per language and settings, reset before each article: building one
+    costs about as much as converting a short article."""
+    configs = {
+        "toc": {"baselevel": shift, "slugify": _heading_id},
+        "tables": {"use_align_attribute": True},
+        "smarty": {"substitutions": QUOTES.get(lang, {})},
+    }
+    if backlink_title:
+        configs["footnotes"] = {"BACKLINK_TITLE": backlink_title.replace("%(number)s", "%d")}
+    shortcodes = ShortcodeExtension(names, [])
+    md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, shortcodes], extension_configs=configs,
+                           output_format="html")
+    md.shortcodes = shortcodes
+    # The typography pass looks at every text again; most hold nothing it would change.
+    smarty = md.treeprocessors["smarty"]
+    gated = _TypographyPass(md)
+    gated.inlinePatterns = smarty.inlinePatterns
+    md.treeprocessors.register(gated, "smarty", 6)
+    return md
+
+
+# What the typography pass (smarty) can change: quotes, dashes and ellipses.
+TYPOGRAPHY = re.compile(r"""["']|--|\.\.\.""")
+
+
+class _TypographyPass(markdown.treeprocessors.InlineProcessor):
+    """Smarty's pass over the text, skipping each text that holds no quote, dash or ellipsis (the same output)."""
+
+    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:
+        if patternIndex == 0 and not TYPOGRAPHY.search(data):
+            return data
+        return super()._InlineProcessor__handleInline(data, patternIndex)
 
 
 def render_markdown(text: str, lang: str = "en", names: Names = Names()) -> str:

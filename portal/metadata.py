@@ -13,7 +13,6 @@ from xml.sax.saxutils import escape
 
 from babel.core import get_global
 
-from . import cache
 from .charts import FONT, TEXT_COLOUR, convert
 from .config import Config, Language
 from .content import Announcement
@@ -76,15 +75,15 @@ def make_organisation(package: dict, lang: str) -> dict | None:
     return None
 
 
-def make_metas(config: Config, per_language, images: dict, package: dict) -> dict[tuple[str, str], PageMeta]:
-    """PageMeta of every page, by (language code, page key)."""
+def make_metas(config: Config, editions, images: dict, package: dict) -> dict[tuple[str, str], PageMeta]:
+    """PageMeta of every page of every edition, by (language code, page key)."""
     metas = {}
     codes = {}
-    for lang, _t, _d, pages in per_language:
-        for page in pages:
-            codes.setdefault(page.key, []).append(lang.code)
-    for lang, translations, data, pages in per_language:
-        _ = translations.gettext
+    for edition in editions:
+        for page in edition.pages:
+            codes.setdefault(page.key, []).append(edition.lang.code)
+    for edition in editions:
+        lang, data, pages, _ = edition.lang, edition.data, edition.pages, edition.data.gettext
         titles = {page.key: (page.title, page.dest_path) for page in pages}
         organisation = make_organisation(package, lang.code)
         if organisation:
@@ -188,30 +187,9 @@ def make_breadcrumbs(key: str, titles: dict, config: Config) -> dict | None:
         for n, k in enumerate(trail, start=1)]}
 
 
-# By source digest: every page about a dataset, in every language, states the same period.
-_COVERAGE: dict[str, str | None] = {}
-
-
 def temporal_coverage(dataset: Dataset) -> str | None:
     """The period the rows cover, as an ISO 8601 date or interval."""
-    key = dataset.source_digest
-    if not key:
-        return _temporal_coverage(dataset)
-    if key not in _COVERAGE:
-        if len(_COVERAGE) > 4096:
-            _COVERAGE.clear()
-        _COVERAGE[key] = _temporal_coverage(dataset)
-    return _COVERAGE[key]
-
-
-def _temporal_coverage(dataset: Dataset) -> str | None:
-    name = dataset.time_field
-    if name is None or dataset.frame.empty:
-        return None
-    values = dataset.frame[name]
-    low, high = values.min(), values.max()
-    text = [str(int(v)) if dataset.field(name).type == "year" else v.isoformat() for v in (low, high)]
-    return text[0] if text[0] == text[1] else f"{text[0]}/{text[1]}"
+    return dataset.period
 
 
 def page_lastmod(context: dict) -> dt.date | None:
@@ -279,14 +257,7 @@ def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, con
 
 
 def _png(svg: str, scale: float) -> bytes:
-    """Draw an SVG to PNG once per cache (.cache/): a fifth of a second each adds up over every chart."""
-    key = cache.current.key("og-png", svg, scale)
-    stored = cache.current.get(key)
-    if stored is not None:
-        return stored
-    png = smaller_png(convert("svg_to_png", svg, scale=scale))
-    cache.current.put(key, png)
-    return png
+    return smaller_png(convert("svg_to_png", svg, scale=scale))
 
 
 def smaller_png(png: bytes) -> bytes:

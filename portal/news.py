@@ -151,9 +151,9 @@ def make_related(indicators, items) -> dict[str, tuple[Announcement, ...]]:
     return related
 
 
-def make_news_pages(data: SiteData, _) -> list[Page]:
+def make_news_pages(data: SiteData) -> list[Page]:
     """The news list (ten a page), one page per tag and per year, and each announcement."""
-    lang, items = data.lang, data.news
+    lang, items, _ = data.lang, data.news, data.gettext
     tags, years = make_tags(items), make_years(items)
     browse = {"tags": [(t.label, page_path(lang, f"news/tags/{t.slug}"), len(t.items)) for t in tags],
               "years": [(data.fmt.period(y), page_path(lang, f"news/archive/{y}"), len(g)) for y, g in years]}

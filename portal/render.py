@@ -10,9 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
-import jinja2.bccache
 
-from . import cache
 from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
@@ -72,15 +70,43 @@ def feed_path(lang: Language) -> str:
     return f"{lang.prefix}news/feed.xml"
 
 
-def make_untranslated_page(lang: Language, key: str, versions: dict[str, str], _) -> Page:
-    """A page saying that `key` is not yet in `lang`, linking the languages it exists in."""
-    return Page(key, "untranslated", lang.code, page_path(lang, key), _("Not yet translated"),
-                {"versions": dict(versions)})
+@dataclass(frozen=True)
+class Edition:
+    """The site in one language: its catalogue of interface strings, what its pages draw on, and its pages."""
+
+    translations: object  # gettext translations
+    data: SiteData
+    pages: tuple[Page, ...]
+
+    @property
+    def lang(self) -> Language:
+        """The edition's language."""
+        return self.data.lang
 
 
-def make_pages(config: Config, data: SiteData, _) -> list[Page]:
+def make_alternates(editions) -> dict[str, dict[str, str]]:
+    """For each page key, the output path of its version in each language it exists in.
+
+    Tags and years exist in some languages only: their language switcher then leads to that
+    language's news list. An announcement missing in a language has no stand-in page there; its
+    switcher lists the languages it exists in.
+    """
+    alternates: dict[str, dict[str, str]] = {}
+    kinds = {}
+    for edition in editions:
+        for page in edition.pages:
+            alternates.setdefault(page.key, {})[edition.lang.code] = page.dest_path
+            kinds[page.key] = page.kind
+    for key, versions in alternates.items():
+        if key.startswith("news/") and kinds[key] != "announcement":
+            for code, path in alternates.get("news", {}).items():
+                versions.setdefault(code, path)
+    return alternates
+
+
+def make_pages(config: Config, data: SiteData) -> list[Page]:
     """List the pages of one language with what each template needs (news pages: see news.py)."""
-    lang = data.lang
+    lang, _ = data.lang, data.gettext
     pages = [
         Page("home", "home", lang.code, page_path(lang, "home"), lang.title,
              {"indicators": data.indicators, "news": data.news[:NEWS_ON_HOME]}),
@@ -100,31 +126,7 @@ def make_pages(config: Config, data: SiteData, _) -> list[Page]:
     return pages
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    """Compiled templates shared by every environment of the process: each language's environment
-    and each preview rebuild reuse them, and the next build finds them in the build cache (Jinja
-    checks every entry against the template's source)."""
-
-    def __init__(self):
-        self._store: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key not in self._store:
-            stored = cache.current.get(cache.current.key("template", bucket.key))
-            if stored is None:
-                return
-            self._store[bucket.key] = stored
-        bucket.bytecode_from_string(self._store[bucket.key])
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._store[bucket.key] = bucket.bytecode_to_string()
-        cache.current.put(cache.current.key("template", bucket.key), self._store[bucket.key])
-
-
-_BYTECODE_CACHE = _MemoryBytecodeCache()
-
-
-def make_environment(root: Path, translations) -> jinja2.Environment:
+def make_environment(root: Path, translations, bytecode_cache: jinja2.BytecodeCache | None = None) -> jinja2.Environment:
     """A Jinja2 environment for one language, with autoescaping and gettext installed."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(root / TEMPLATES_DIR),
@@ -134,7 +136,7 @@ def make_environment(root: Path, translations) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=_BYTECODE_CACHE,
+        bytecode_cache=bytecode_cache,
     )
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["isolate"] = isolate_latin
@@ -169,6 +171,8 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             feed=feed_path(lang),
             alternates=[(config.language(code), path) for code, path in sorted(
                 alternates.items(), key=lambda item: [lg.code for lg in config.languages].index(item[0]))],
+            # An announcement not (yet) written in a language: the switcher says so instead of linking.
+            unavailable=[lg for lg in config.languages if lg.code not in alternates],
             assets=assets,
             charts=charts,
             csp=csp,

@@ -1,7 +1,7 @@
 """Site search: Pagefind indexes the finished pages before the site goes live, in two bundles per
 language (announcements, and the data pages) that the search page searches together.
 
-Pagefind reads the written HTML, so it runs on the staging folder that write_site fills, just before
+Pagefind reads the written HTML, so it runs on the staging folder the build fills, just before
 the swap: if indexing fails the previous site stays in place.
 """
 
@@ -17,9 +17,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from . import cache
 from .errors import BuildError
-from .write import Staging
 from .metadata import search_types
 
 BUNDLE_DIR = "pagefind"
@@ -90,48 +88,25 @@ def pagefind_executable() -> Path:
     return Path(found)
 
 
-def write_search_index(staging: Staging, pages: dict[str, list[tuple[str, str]]]) -> None:
-    """Index the searchable pages written in `staging` with Pagefind (offline), into staging/pagefind/BUNDLE/.
-
-    `pages` gives, per bundle ("vi/news", "vi/data", ...), each page's path and the key it was
-    made from. Each language has its own bundles, so a visitor downloads only the index of the
-    language being read; announcements and data pages are indexed apart (the search page merges
-    them), so an edited announcement re-indexes its language's announcements, and an edited CSV
-    the small data bundles. A bundle whose pages did not change is linked from the current site,
-    or copied from the cache, instead of indexed again.
-    """
-    source = staging.folder / SEARCH_INPUT
-    try:
-        for bundle, made_from in sorted(pages.items()):
-            if made_from:  # nothing to search, no bundle
-                _write_bundle(staging, source / bundle, f"{BUNDLE_DIR}/{bundle}", _index_key(made_from))
-    finally:
-        shutil.rmtree(source, ignore_errors=True)
-
-
-def _write_bundle(staging: Staging, source: Path, folder: str, key: str) -> None:
-    if staging.reuse_folder(folder, key):
-        return
-    stored = cache.current.get_object(key)
-    if isinstance(stored, dict) and stored:
-        for name, content in sorted(stored.items()):
-            staging.write(f"{folder}/{name}", content, key)
-        return
-    bundle = staging.folder / folder
-    _run_pagefind(source, bundle)
-    files = {path.relative_to(bundle).as_posix(): path for path in sorted(bundle.rglob("*")) if path.is_file()}
-    for name in files:
-        staging.record(f"{folder}/{name}", key)
-    cache.current.put_object(key, {name: path.read_bytes() for name, path in files.items()})
-
-
-def _index_key(pages: list[tuple[str, str]]) -> str:
-    """A cache key for the index of `pages` (path, and the key each page was made from) and Pagefind's version."""
+def index_inputs(pages: list[tuple[str, str]]) -> tuple:
+    """What a bundle's index is made from: its pages (path, and the key each was made from) and Pagefind's settings."""
     try:
         version = metadata.version("pagefind")
     except metadata.PackageNotFoundError:
         version = "?"
-    return cache.current.key("search-index", version, EXCLUDE_SELECTORS, UNUSED_FILES, sorted(pages))
+    return (version, EXCLUDE_SELECTORS, UNUSED_FILES, sorted(pages))
+
+
+def index_bundle(source: Path, bundle: Path) -> dict[str, bytes]:
+    """Index the pages in `source` with Pagefind (offline) into the folder `bundle`; return its files by name.
+
+    Each language has its own bundles, so a visitor downloads only the index of the language being
+    read; announcements and data pages are indexed apart (the search page merges them), so an
+    edited announcement re-indexes its language's announcements, and an edited CSV the small data
+    bundles.
+    """
+    _run_pagefind(source, bundle)
+    return {path.relative_to(bundle).as_posix(): path.read_bytes() for path in sorted(bundle.rglob("*")) if path.is_file()}
 
 
 def _run_pagefind(source: Path, bundle: Path) -> None:

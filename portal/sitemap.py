@@ -13,22 +13,22 @@ ROBOTS = "robots.txt"
 QUOTE = {'"': "&quot;"}
 
 
-def make_sitemap(config: Config, per_language, metas: dict) -> bytes:
+def make_sitemap(config: Config, editions, metas: dict) -> bytes:
     """A sitemap of every listed page, each with its hreflang alternates and the date it last changed.
 
     `metas` maps (language code, page key) to the page's PageMeta. Written as text: ElementTree's
     namespace prefixes are global and would leak into the feeds.
     """
     versions: dict[str, dict[str, str]] = {}
-    for lang, _t, _d, pages in per_language:
-        for page in pages:
-            if metas[(lang.code, page.key)].listed:
-                versions.setdefault(page.key, {})[lang.code] = metas[(lang.code, page.key)].canonical
+    for edition in editions:
+        for page in edition.pages:
+            if metas[(edition.lang.code, page.key)].listed:
+                versions.setdefault(page.key, {})[edition.lang.code] = metas[(edition.lang.code, page.key)].canonical
     default = config.default_language.code
     lines = ["<?xml version='1.0' encoding='utf-8'?>", f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">']
-    for lang, _t, _d, pages in per_language:
-        for page in pages:
-            meta = metas[(lang.code, page.key)]
+    for edition in editions:
+        for page in edition.pages:
+            meta = metas[(edition.lang.code, page.key)]
             if not meta.listed:
                 continue
             lines += [" <url>", f"  <loc>{escape(meta.canonical)}</loc>"]

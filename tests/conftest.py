@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from portal.site import build_site
+from portal.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,7 @@ def tree_digest(folder: Path) -> dict[str, str]:
 def shipped_site(tmp_path_factory) -> Path:
     """The real portal, built once from the shipped data and content."""
     output = tmp_path_factory.mktemp("shipped") / "site"
-    build_site(ROOT, output)
+    build(ROOT, output)
     return output
 
 
@@ -109,7 +109,7 @@ def shipped_site(tmp_path_factory) -> Path:
 def tiny_site(tmp_path_factory) -> Path:
     """A scratch project built once; returns the project folder (site in site/)."""
     root = write_project(tmp_path_factory.mktemp("tiny") / "project")
-    build_site(root, root / "site")
+    build(root, root / "site")
     return root
 
 
@@ -125,5 +125,5 @@ SUBPATH_BASE_URL = "https://example.org/p06/"
 def subpath_site(tmp_path_factory) -> Path:
     """The real portal built for a sub-path address, as on project-pages hosting."""
     output = tmp_path_factory.mktemp("subpath") / "site"
-    build_site(ROOT, output, base_url=SUBPATH_BASE_URL)
+    build(ROOT, output, base_url=SUBPATH_BASE_URL)
     return output

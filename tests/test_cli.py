@@ -26,7 +26,7 @@ def test_cli_build_summary_line(tmp_path):
     assert result.exit_code == 0, result.output
     # 4 pages a language, 1 indicator page, a search page and a 404 page each, and in Vietnamese one
     # announcement, its tag and its year.
-    assert "Built 26 pages, 3 charts and 2 datasets in" in result.output
+    assert "Built 24 pages, 3 charts and 2 datasets in" in result.output
     assert (tmp_path / "out" / "index.html").is_file()
 
 

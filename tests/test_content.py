@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from portal import cache, content
+from portal import content
 from portal.config import PORTAL_TZ
 from portal.content import load_announcements, render_markdown, slugify
 from portal.errors import BuildError
@@ -65,23 +65,34 @@ def test_good_file_loads_with_language_slug_and_shifted_headings(tmp_path):
     assert item.reading_minutes == 1
 
 
-def test_source_digest_follows_the_file_and_the_rules_and_survives_the_cache(tmp_path, monkeypatch):
-    cache.open_cache(tmp_path)
-    try:
-        (first,) = load(tmp_path, {FILE.rsplit("/", 1)[1]: GOOD})
-        with monkeypatch.context() as patched:
-            patched.setattr(content, "_load_one", lambda *args: pytest.fail("parsed again"))
-            (again,) = load(tmp_path, {})  # read back from the cache
-        assert len(first.source_digest) == 64 and again.source_digest == first.source_digest
-        assert again == first and again.src_path == first.src_path == tmp_path / FILE
-        assert cache.fingerprint(again, {}, tmp_path) == cache.fingerprint(first, {}, tmp_path)
-        (edited,) = load(tmp_path, {FILE.rsplit("/", 1)[1]: GOOD.replace("Đoạn văn.", "Đoạn khác.")})
-        assert edited.source_digest != first.source_digest
-        assert cache.fingerprint(edited, {}, tmp_path) != cache.fingerprint(first, {}, tmp_path)
-        (other_rules,) = load_announcements(tmp_path, LANGS, Names())
-        assert other_rules.source_digest not in (first.source_digest, edited.source_digest)
-    finally:
-        cache.open_cache(None)
+def test_an_unchanged_file_is_not_parsed_again_and_an_edited_one_is(tmp_path, monkeypatch):
+    from portal.build.executor import Executor
+    from portal.build.inputs import load_news
+    from portal.build.memo import Memo
+    from portal.content import Rules
+
+    folder = tmp_path / "content" / "announcements"
+    folder.mkdir(parents=True)
+    path = folder / FILE.rsplit("/", 1)[1]
+    path.write_text(GOOD, encoding="utf-8")
+    parsed: list[str] = []
+    real = content.load_announcement
+    monkeypatch.setattr(content, "load_announcement", lambda *args: parsed.append(args[-1].name) or real(*args))
+
+    def news(rules=Rules(LANGS)):
+        memo = Memo(tmp_path)
+        (item,) = load_news(tmp_path, rules, memo, Executor(1))
+        return item, memo.fingerprint(item)
+
+    first, first_print = news()
+    assert parsed == [path.name]
+    again, again_print = news()  # read back from the memo
+    assert parsed == [path.name] and again == first and again.src_path == path and again_print == first_print
+    path.write_text(GOOD.replace("Đoạn văn.", "Đoạn khác."), encoding="utf-8")
+    edited, edited_print = news()
+    assert parsed == [path.name] * 2 and edited_print != first_print and edited.body_html != first.body_html
+    _other, other_print = news(Rules(LANGS, site_host="example.org"))
+    assert parsed == [path.name] * 3 and other_print not in (first_print, edited_print)
 
 
 def test_every_optional_key_is_read(tmp_path):

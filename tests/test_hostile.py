@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from bs4 import BeautifulSoup
 
 from conftest import parse, write_project
-from portal.site import build_site
+from portal.build import build
 
 # Written to attack the sanitiser, the templates and the feed: scripts, event handlers, script
 # URLs in every spelling, SVG and MathML with script, frames, forms, styles that hide or move
@@ -96,7 +96,7 @@ def hostile_site(tmp_path_factory) -> Path:
     files = {f"content/announcements/2024-01-19-hostile.{lang}.md": hostile_file(lang) for lang in ("vi", "en", "ar")}
     files["content/images/pic.png"] = b"\x89PNG generated test picture"
     root = write_project(tmp_path_factory.mktemp("hostile") / "project", files)
-    build_site(root, root / "site", clock="2024-02-01T00:00+07:00")
+    build(root, root / "site", clock="2024-02-01T00:00+07:00")
     return root / "site"
 
 

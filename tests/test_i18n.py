@@ -76,20 +76,22 @@ def test_untranslated_strings_are_reported_as_warnings(tmp_path):
     assert [w.format() for w in warnings] == ['ar/LC_MESSAGES/messages.po: warning: no ar translation for "News"']
 
 
-def test_a_missing_translation_gets_a_clear_page_not_a_404(tmp_path):
+def test_a_missing_translation_is_named_in_the_switcher_without_a_stand_in_page(tmp_path):
     from conftest import parse, write_project
-    from portal.site import build_site
+    from portal.build import build
     root = write_project(tmp_path / "p")  # its one announcement is in Vietnamese only
-    build_site(root, root / "site")
+    build(root, root / "site")
     article = parse(root / "site/news/ban-tin-thu.html")
-    switcher = {a["hreflang"]: a["href"] for a in article.select("nav.languages a")}
-    assert switcher["en"] == "../en/news/ban-tin-thu.html"
-    stand_in = parse(root / "site/en/news/ban-tin-thu.html")
-    assert stand_in.h1.get_text() == "Not yet translated"
-    assert stand_in.select_one('meta[name="robots"]')["content"] == "noindex"
-    assert [a["href"] for a in stand_in.select("main ul a")] == ["../../news/ban-tin-thu.html"]
-    arabic = parse(root / "site/ar/news/ban-tin-thu.html")
-    assert arabic.html["dir"] == "rtl" and arabic.h1.get_text() == "لم تُترجم بعد"
+    assert {a["hreflang"] for a in article.select("nav.languages a")} == {"vi"}
+    assert {link["hreflang"] for link in article.select('link[rel="alternate"][hreflang]')} == {"vi"}
+    missing = {span.select_one("[lang]")["lang"]: span.get_text(" ", strip=True)
+               for span in article.select("nav.languages .unavailable")}
+    assert set(missing) == {"en", "ar"} and all("(" in text for text in missing.values())
+    assert not (root / "site/en/news/ban-tin-thu.html").exists()
+    assert not (root / "site/ar/news/ban-tin-thu.html").exists()
+    # The news lists of the other languages still exist, and the switcher of a list page leads there.
+    news = parse(root / "site/news/index.html")
+    assert {a["hreflang"] for a in news.select("nav.languages a")} == {"vi", "en", "ar"}
     sitemap = (root / "site/sitemap.xml").read_text(encoding="utf-8")
     assert "en/news/ban-tin-thu.html" not in sitemap
 

@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from conftest import TINY_PACKAGE, tree_digest, write_project
-from portal import cache, search, workers
+from portal import search
+from portal.build import executor, memo
 from portal.errors import BuildError, Problem
 from portal.write import Staging
-from portal.site import build_site
+from portal.build import build
 
 CLOCK = "2024-06-01T00:00+07:00"
 BUILD = Path(__file__).resolve().parents[1] / "build.py"
@@ -64,22 +65,22 @@ def make_newsroom(root: Path) -> Path:
 def newsroom(tmp_path_factory) -> Path:
     """The newsroom built once in parallel, its cache warm."""
     root = make_newsroom(tmp_path_factory.mktemp("newsroom") / "project")
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     return root
 
 
 def _clean_build(root: Path, output: Path, jobs: int = 2) -> dict[str, str]:
     """Build with no cache at all; return the digest of every file."""
-    shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
-    build_site(root, output, clock=CLOCK, jobs=jobs)
-    shutil.rmtree(root / cache.CACHE_DIR, ignore_errors=True)
+    shutil.rmtree(root / memo.CACHE_DIR, ignore_errors=True)
+    build(root, output, clock=CLOCK, jobs=jobs)
+    shutil.rmtree(root / memo.CACHE_DIR, ignore_errors=True)
     return tree_digest(output)
 
 
 def test_map_ordered_uses_several_processes_and_keeps_order(monkeypatch):
     # Earlier tests may have started vl-convert here; these workers never touch it.
-    monkeypatch.setattr(workers, "fork_unsafe", False)
-    results = list(workers.map_ordered(_pid_and_square, list(range(40)), jobs=2))
+    monkeypatch.setattr(executor, "fork_unsafe", False)
+    results = list(executor.map_ordered(_pid_and_square, list(range(40)), jobs=2))
     assert [square for _pid, square in results] == [n * n for n in range(40)]
     assert len({pid for pid, _square in results}) == 2
     assert os.getpid() not in {pid for pid, _square in results}
@@ -91,18 +92,18 @@ def _pid_and_square(number: int) -> tuple[int, int]:
 
 
 def test_a_process_that_started_vl_convert_works_alone(monkeypatch):
-    monkeypatch.setattr(workers, "fork_unsafe", True)
-    assert {pid for pid, _square in workers.map_ordered(_pid_and_square, list(range(40)), jobs=2)} == {os.getpid()}
+    monkeypatch.setattr(executor, "fork_unsafe", True)
+    assert {pid for pid, _square in executor.map_ordered(_pid_and_square, list(range(40)), jobs=2)} == {os.getpid()}
 
 
 def test_workers_forked_early_stay_small_keep_order_and_report_problems(monkeypatch):
-    monkeypatch.setattr(workers, "fork_unsafe", False)
-    with workers.early_pool(2) as pool:
+    monkeypatch.setattr(executor, "fork_unsafe", False)
+    with executor.early_pool(2) as pool:
         # The build grows after the fork (it reads the announcements); its early workers do not.
         ballast = bytearray(b"x" * (160 * 1024 * 1024))
-        results = list(workers.map_ordered(_pid_rss_and_square, list(range(12)), jobs=2, min_items=1, pool=pool))
+        results = list(executor.map_ordered(_pid_rss_and_square, list(range(12)), jobs=2, min_items=1, pool=pool))
         with pytest.raises(BuildError) as caught:
-            list(workers.map_ordered(_fail_on_three, list(range(6)), jobs=2, min_items=1, pool=pool))
+            list(executor.map_ordered(_fail_on_three, list(range(6)), jobs=2, min_items=1, pool=pool))
     assert [square for _pid, _rss, square in results] == [n * n for n in range(12)]
     assert os.getpid() not in {pid for pid, _rss, _square in results}
     assert max(rss for _pid, rss, _square in results) < _rss_mib() - 120
@@ -127,7 +128,7 @@ def _fail_on_three(number: int) -> int:
 
 
 def _build_in_new_process(root: Path, output: Path, jobs: int) -> subprocess.CompletedProcess:
-    # A fresh process: one that has run vl-convert (earlier tests) would not fork workers.
+    # A fresh process: one that has run vl-convert (earlier tests) would not fork executor.
     command = [sys.executable, str(BUILD), "--project", str(root), "build", "--output", str(output),
                "--clock", CLOCK, "--jobs", str(jobs)]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
@@ -149,7 +150,7 @@ def test_parallel_build_is_byte_identical_to_a_serial_one(tmp_path):
     serial = _clean_build(root, tmp_path / "serial", jobs=1)
     result = _build_in_new_process(root, tmp_path / "parallel", jobs=2)
     assert result.returncode == 0, result.stderr
-    shutil.rmtree(root / cache.CACHE_DIR)
+    shutil.rmtree(root / memo.CACHE_DIR)
     parallel = tree_digest(tmp_path / "parallel")
     assert parallel == serial
     assert len([p for p in serial if p.endswith(".html")]) > 60
@@ -198,11 +199,12 @@ CHANGES = {"article text": _edit_article, "article title": _retitle_article, "cs
 def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path, change):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    before = set(os.listdir(root / cache.CACHE_DIR / "page"))
+    build(root, root / "site", clock=CLOCK, jobs=2)  # nothing changed: the site in this copy is described
+    before = _inodes(root / "site")
     CHANGES[change](root)
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     incremental = tree_digest(root / "site")
-    rendered = set(os.listdir(root / cache.CACHE_DIR / "page")) - before
+    rendered = {name for name, inode in _inodes(root / "site").items() if name.endswith(".html") and before.get(name) != inode}
     assert incremental == _clean_build(root, tmp_path / "clean")
     pages = [p for p in incremental if p.endswith(".html")]
     if change in ("template", "config"):
@@ -212,7 +214,12 @@ def test_incremental_build_is_byte_identical_to_a_clean_build(newsroom, tmp_path
         assert 0 < len(rendered) < len(pages) / 3, (len(rendered), len(pages))
     if change == "article removed":
         assert "news/tin-18.html" not in incremental
-        assert "en/news/tin-18.html" not in incremental  # nor its "not yet translated" stand-ins
+        assert "en/news/tin-18.html" not in incremental
+
+
+def _inodes(site: Path) -> dict[str, int]:
+    """Each file of a built site and its inode: a file linked from the previous site keeps its inode."""
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
 
 
 def _record_indexing(monkeypatch) -> list[str]:
@@ -233,7 +240,7 @@ def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_p
     shutil.copytree(newsroom, root)
     indexed = _record_indexing(monkeypatch)
     _edit_article(root)  # an English announcement
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     assert indexed == ["en/news"]
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
@@ -244,7 +251,7 @@ def test_an_edited_csv_re_indexes_the_data_pages_only(newsroom, tmp_path, monkey
     indexed = _record_indexing(monkeypatch)
     path = root / "data/counts2.csv"  # a dataset no announcement quotes
     path.write_text(path.read_text(encoding="utf-8").replace(",150", ",175"), encoding="utf-8")
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     assert indexed == ["ar/data", "en/data", "vi/data"]
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
@@ -252,11 +259,11 @@ def test_an_edited_csv_re_indexes_the_data_pages_only(newsroom, tmp_path, monkey
 def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_again(newsroom, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    build_site(root, root / "site", clock=CLOCK, jobs=2)  # the cache now describes this site
+    build(root, root / "site", clock=CLOCK, jobs=2)  # the cache now describes this site
     inodes = {p.relative_to(root / "site").as_posix(): p.stat().st_ino for p in (root / "site").rglob("*") if p.is_file()}
     (root / "site/index.html").write_text("defaced", encoding="utf-8")  # edited by hand since
     _edit_article(root)
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     after = {p.relative_to(root / "site").as_posix(): p.stat().st_ino for p in (root / "site").rglob("*") if p.is_file()}
     linked = {name for name, inode in after.items() if inodes.get(name) == inode}
     assert len(linked) > 0.8 * len(after), (len(linked), len(after))
@@ -270,39 +277,42 @@ def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_
 def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_index(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    before = set(os.listdir(root / cache.CACHE_DIR / "page"))
+    build(root, root / "site", clock=CLOCK, jobs=2)  # the site in this copy is now described
+    before = _inodes(root / "site")
 
     def no_indexing(*args):
         raise AssertionError("Pagefind ran although no searchable page changed")
 
     monkeypatch.setattr(search, "_run_pagefind", no_indexing)
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
-    assert set(os.listdir(root / cache.CACHE_DIR / "page")) == before
+    folder = (root / "site").stat().st_ino
+    summary = build(root, root / "site", clock=CLOCK, jobs=2)
+    assert _inodes(root / "site") == before and (root / "site").stat().st_ino == folder  # left exactly as it was
+    assert summary.pages == len([name for name in before if name.endswith(".html")])
     assert tree_digest(root / "site") == tree_digest(newsroom / "site")
 
 
 def test_damaged_cache_is_ignored(newsroom, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    entries = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file()]
+    entries = [p for p in (root / memo.CACHE_DIR).rglob("*") if p.is_file()]
     assert len(entries) > 50
     for number, path in enumerate(entries):
         data = path.read_bytes()
         # Truncated, flipped or emptied, as a full disk or an interrupted copy would leave them.
         path.write_bytes(data[: len(data) // 2] if number % 3 == 0 else data[:-1] + b"x" if number % 3 == 1 else b"")
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     assert tree_digest(root / "site") == tree_digest(newsroom / "site")
 
 
 def test_cache_of_another_version_is_never_read(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    old = [p for p in (root / cache.CACHE_DIR).rglob("*") if p.is_file() and p.name != cache.PRUNE_MARK]
+    old = [p for p in (root / memo.CACHE_DIR).rglob("*") if p.is_file() and p.name != memo.PRUNE_MARK]
     yesterday = time.time() - 86400
     for path in old:
         os.utime(path, (yesterday, yesterday))
-    monkeypatch.setattr(cache, "VERSIONS", cache.VERSIONS + ";another")
-    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    monkeypatch.setattr(memo, "VERSIONS", memo.VERSIONS + ";another")
+    build(root, root / "site", clock=CLOCK, jobs=1)
     assert [p for p in old if p.stat().st_mtime != yesterday] == []  # a read would have touched it
     assert tree_digest(root / "site") == tree_digest(newsroom / "site")
 
@@ -310,22 +320,22 @@ def test_cache_of_another_version_is_never_read(newsroom, tmp_path, monkeypatch)
 def test_unread_entries_are_pruned(newsroom, tmp_path):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    stale = root / cache.CACHE_DIR / "page" / ("0" * 64)
+    stale = root / memo.CACHE_DIR / "page" / ("0" * 64)
     stale.write_bytes(b"left by an old build")
     old = 30 * 86400
     os.utime(stale, (stale.stat().st_atime - old, stale.stat().st_mtime - old))
-    mark = root / cache.CACHE_DIR / cache.PRUNE_MARK
+    mark = root / memo.CACHE_DIR / memo.PRUNE_MARK
     mark.unlink(missing_ok=True)
-    build_site(root, root / "site", clock=CLOCK, jobs=2)
+    build(root, root / "site", clock=CLOCK, jobs=2)
     assert not stale.exists()
-    assert len(os.listdir(root / cache.CACHE_DIR / "page")) > 60  # what this build read stays
+    assert len(os.listdir(root / memo.CACHE_DIR / "page")) > 60  # what this build read stays
     # Pruned at most once a day: the next build leaves an old entry for tomorrow's.
     stale.write_bytes(b"left by an old build")
     os.utime(stale, (stale.stat().st_atime - old, stale.stat().st_mtime - old))
-    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    build(root, root / "site", clock=CLOCK, jobs=1)
     assert stale.exists()
     os.utime(mark, (time.time() - 2 * 86400,) * 2)
-    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    build(root, root / "site", clock=CLOCK, jobs=1)
     assert not stale.exists()
 
 
@@ -352,29 +362,23 @@ def test_staging_writes_links_and_records_nested_names(tmp_path):
     assert staging.manifest["a/b//c.html"][:2] == ("k1", 3)
 
 
-def test_compiled_templates_are_read_back_from_the_cache(tmp_path, monkeypatch):
-    import gettext
-
-    import jinja2
-
-    from portal import render
-
+def test_compiled_templates_are_read_back_from_the_memo_by_the_next_build(tmp_path):
     root = write_project(tmp_path / "p")
-    monkeypatch.setattr(render._BYTECODE_CACHE, "_store", {})
-    cache.open_cache(root)
-    try:
-        render.make_environment(root, gettext.NullTranslations()).get_template("home.html")
-        assert len(os.listdir(root / cache.CACHE_DIR / "template")) == 1
-        monkeypatch.setattr(render._BYTECODE_CACHE, "_store", {})  # as in the next build's process
-
+    build(root, root / "site")
+    # A new process, as the next build is: it compiles no template, and builds the same site.
+    script = textwrap.dedent(f"""
+        import jinja2, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
         def no_compiling(*args, **kwargs):
             raise AssertionError("compiled again")
-
-        monkeypatch.setattr(jinja2.Environment, "compile", no_compiling)
-        template = render.make_environment(root, gettext.NullTranslations()).get_template("home.html")
-        assert "main" in template.blocks
-    finally:
-        cache.open_cache(None)
+        jinja2.Environment.compile = no_compiling
+        from portal.build import build
+        build(Path({str(root)!r}), Path({str(tmp_path / "again")!r}))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert tree_digest(tmp_path / "again") == tree_digest(root / "site")
 
 
 def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
@@ -382,13 +386,13 @@ def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
 
     one = pd.DataFrame({"source_digest": ["a", "b"]})
     two = pd.DataFrame({"source_digest": ["a", "c"]})
-    assert cache.fingerprint(one, {}) != cache.fingerprint(two, {})
+    assert memo.fingerprint(one, {}) != memo.fingerprint(two, {})
 
 
 def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
-    build_site(root, root / "site", clock=CLOCK, jobs=1)  # the cache now describes this site
+    build(root, root / "site", clock=CLOCK, jobs=1)  # the cache now describes this site
     charts = sorted(p.relative_to(root / "site").as_posix() for p in (root / "site/charts").iterdir())
     assert charts and any(name.endswith(".og.png") for name in charts)
     # One chart's preview edited by hand: its other files are linked first, then the chart is
@@ -399,15 +403,15 @@ def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(
     held = {name: (root / "site" / name).open("rb") for name in siblings}
     before = {name: (root / "site" / name).read_bytes() for name in siblings}
     read: list[str] = []
-    real_get_object = cache.Cache.get_object
+    real_get_object = memo.Cache.get_object
 
     def spy(self, key):
         read.append(key)
         return real_get_object(self, key)
 
-    monkeypatch.setattr(cache.Cache, "get_object", spy)
+    monkeypatch.setattr(memo.Cache, "get_object", spy)
     inodes = {name: (root / "site" / name).stat().st_ino for name in charts}
-    build_site(root, root / "site", clock=CLOCK, jobs=1)
+    build(root, root / "site", clock=CLOCK, jobs=1)
     for name, handle in held.items():
         assert handle.read() == before[name]
         handle.close()
@@ -415,3 +419,40 @@ def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(
     assert remade == {png, *siblings}
     assert sum(key.startswith("chart/") for key in read) == 1  # the whole entry of the remade chart only
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("tamper", ["edited", "removed", "added"])
+def test_a_site_changed_by_hand_is_built_again_even_when_its_inputs_are_not(newsroom, tmp_path, tamper):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    build(root, root / "site", clock=CLOCK, jobs=1)  # the site in this copy is now described
+    page = root / "site" / "en" / "news" / "tin-7.html"
+    if tamper == "edited":
+        page.write_text("defaced", encoding="utf-8")
+    elif tamper == "removed":
+        page.unlink()
+    else:
+        (root / "site" / "extra.html").write_text("left by hand", encoding="utf-8")
+    build(root, root / "site", clock=CLOCK, jobs=1)
+    assert tree_digest(root / "site") == tree_digest(newsroom / "site")
+
+
+def test_a_rebuild_after_a_scheduled_moment_publishes_what_became_due(tmp_path):
+    scheduled = """\
+        ---
+        title: "Sắp tới"
+        date: 2024-02-01
+        summary: "Tóm tắt."
+        tags: []
+        publish_at: 2024-02-01T10:00+07:00
+        ---
+
+        Nội dung.
+    """
+    root = write_project(tmp_path / "p", {"content/announcements/2024-02-01-sap-toi.vi.md": scheduled})
+    build(root, root / "site", clock="2024-02-01T09:00+07:00")
+    assert not (root / "site/news/sap-toi.html").exists()
+    build(root, root / "site", clock="2024-02-01T09:30+07:00")  # nothing due yet: the same site
+    assert not (root / "site/news/sap-toi.html").exists()
+    build(root, root / "site", clock="2024-02-01T10:00+07:00")
+    assert (root / "site/news/sap-toi.html").exists()

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from build import cli
 from conftest import TINY_PACKAGE, parse, tree_digest, write_project
-from portal.site import build_site
+from portal.build import build
 
 CLOCK = "2024-02-01T09:00+07:00"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -70,7 +70,7 @@ def newsroom_files() -> dict[str, str | bytes]:
 def newsroom(tmp_path_factory) -> Path:
     """A project with 14 published Vietnamese announcements and four that must not be published; built at CLOCK."""
     root = write_project(tmp_path_factory.mktemp("newsroom") / "project", newsroom_files(), PACKAGE)
-    build_site(root, root / "site", clock=CLOCK)
+    build(root, root / "site", clock=CLOCK)
     return root
 
 
@@ -189,7 +189,7 @@ def test_drafts_future_and_expired_items_appear_nowhere(newsroom):
 
 def test_drafts_and_future_flags_and_the_clock(newsroom, tmp_path):
     both = tmp_path / "both"
-    build_site(newsroom, both, clock=CLOCK, drafts=True, future=True)
+    build(newsroom, both, clock=CLOCK, drafts=True, future=True)
     seen = every_text_and_attribute(both)
     assert all(marker in seen for marker in MARKERS[:3]) and "MARKER-EXPIRED" not in seen
     assert (both / "images/draft.png").exists()
@@ -198,12 +198,12 @@ def test_drafts_and_future_flags_and_the_clock(newsroom, tmp_path):
     assert result.exit_code == 0, result.output
     assert items(parse(later / "news/index.html"))[0] == "MARKER-FUTURE"
     after_expiry = tmp_path / "march"
-    build_site(newsroom, after_expiry, clock="2024-03-01T00:00+07:00")
+    build(newsroom, after_expiry, clock="2024-03-01T00:00+07:00")
     assert "Còn hạn" not in every_text_and_attribute(after_expiry)
 
 
 def test_output_depends_on_the_clock_only_through_what_is_published(newsroom, tmp_path):
-    build_site(newsroom, tmp_path / "again", clock="2024-02-01T09:59+07:00")
+    build(newsroom, tmp_path / "again", clock="2024-02-01T09:59+07:00")
     assert tree_digest(tmp_path / "again") == tree_digest(newsroom / "site")
 
 
@@ -268,7 +268,7 @@ def test_feed_content_fills_figures_and_links_charts(newsroom):
 
 
 def test_feed_uses_absolute_addresses_with_a_base_url(newsroom, tmp_path):
-    build_site(newsroom, tmp_path / "out", base_url="https://p06.example/portal", clock=CLOCK)
+    build(newsroom, tmp_path / "out", base_url="https://p06.example/portal", clock=CLOCK)
     feed = check_atom(tmp_path / "out/en/news/feed.xml")
     assert feed.find(ATOM + "link").get("href") == "https://p06.example/portal/en/news/feed.xml"
     entry = feed.find(ATOM + "entry")
@@ -289,7 +289,7 @@ def test_every_page_links_its_languages_feed_in_the_head(newsroom):
 
 def test_nothing_is_written_outside_the_output_folder(newsroom, tmp_path):
     output = tmp_path / "out"
-    build_site(newsroom, output, clock=CLOCK)
+    build(newsroom, output, clock=CLOCK)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
     assert all(p.resolve().is_relative_to(output.resolve()) for p in output.rglob("*"))
 

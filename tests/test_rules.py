@@ -121,10 +121,10 @@ def test_shipped_data_declares_its_rules(rule):
 def test_a_changed_table_alone_is_checked_again_and_still_caught(tmp_path, monkeypatch):
     from portal import data as data_module
     from portal.errors import BuildError
-    from portal.site import build_site
+    from portal.build import build
 
     root = write_project(tmp_path / "p")
-    build_site(root, root / "site", clock="2024-02-01T09:00+07:00")  # every resource found valid
+    build(root, root / "site", clock="2024-02-01T09:00+07:00")  # every resource found valid
     checked = []
     real = data_module.check_with_frictionless
 
@@ -136,13 +136,13 @@ def test_a_changed_table_alone_is_checked_again_and_still_caught(tmp_path, monke
     (root / "data" / "counts.csv").write_text("date,unit_code,issued\n2023-06-30,40,5\n\n2023-12-31,40,15\n",
                                               encoding="utf-8")
     with pytest.raises(BuildError) as caught:
-        build_site(root, root / "site", clock="2024-02-01T09:00+07:00")
+        build(root, root / "site", clock="2024-02-01T09:00+07:00")
     assert checked == [["counts"]]  # units.csv is unchanged, yet read for the foreign key
     assert [(p.path, p.line, p.message) for p in caught.value.problems] == [
         ("data/counts.csv", 3, "the row is blank; delete it")]
     (root / "data" / "counts.csv").write_text("date,unit_code,issued\n2023-06-30,40,5\n2023-12-31,41,15\n",
                                               encoding="utf-8")
     with pytest.raises(BuildError) as caught:
-        build_site(root, root / "site", clock="2024-02-01T09:00+07:00")
+        build(root, root / "site", clock="2024-02-01T09:00+07:00")
     assert checked[-1] == ["counts"]
     assert any(p.path == "data/counts.csv" and p.line == 3 for p in caught.value.problems)

@@ -13,7 +13,7 @@ import pytest
 from conftest import parse, tree_digest, write_project
 from portal import search
 from portal.errors import BuildError
-from portal.site import build_site
+from portal.build import build
 from portal.write import Staging
 
 LANGS = {"vi": "", "en": "en/", "ar": "ar/"}
@@ -166,7 +166,7 @@ def test_failed_indexing_leaves_the_previous_site_untouched(tiny_site, tmp_path,
     failing.chmod(0o755)
     monkeypatch.setattr(search, "pagefind_executable", lambda: failing)
     with pytest.raises(BuildError) as caught:
-        build_site(root, root / "site")
+        build(root, root / "site")
     assert caught.value.problems[0].format() == "pagefind: the search index could not be built: Error: could not read the site"
     assert tree_digest(root / "site") == before
     assert sorted(p.name for p in root.iterdir()) == sorted(p.name for p in tiny_site.iterdir())
@@ -178,7 +178,7 @@ def test_search_index_is_the_same_on_every_build(tmp_path):
     digests = []
     for name in ("a", "b", "c"):
         shutil.rmtree(root / ".cache", ignore_errors=True)  # Pagefind runs every time
-        build_site(root, tmp_path / name)
+        build(root, tmp_path / name)
         digests.append({k: v for k, v in tree_digest(tmp_path / name).items() if k.startswith("pagefind/")})
     assert digests[0] == digests[1] == digests[2] and len(digests[0]) > 10
 
@@ -192,7 +192,10 @@ def test_a_language_with_nothing_to_search_gets_no_bundle(tmp_path, monkeypatch)
     def no_indexing(*args):
         raise AssertionError("Pagefind ran with no page to index")
 
+    from portal.build.memo import Memo
+    from portal.build.output import write_search_index
+
     monkeypatch.setattr(search, "_run_pagefind", no_indexing)
     with Staging(tmp_path / "site") as staging:
-        search.write_search_index(staging, {"vi": [], "en": []})
+        write_search_index(staging, {"vi": [], "en": []}, Memo(None))
         assert not (staging.folder / search.BUNDLE_DIR).exists()

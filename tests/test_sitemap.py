@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from conftest import SUBPATH_BASE_URL, parse, tree_digest, write_project
-from portal.site import build_site
+from portal.build import build
 
 NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
 
@@ -68,7 +68,7 @@ def test_feeds_use_the_base_url(subpath_site):
 
 def test_the_build_clock_never_reaches_the_output(tmp_path):
     root = write_project(tmp_path / "p")
-    build_site(root, tmp_path / "early", clock="2024-03-01T00:00+07:00")
-    build_site(root, tmp_path / "late", clock="2030-06-15T12:00+07:00")
+    build(root, tmp_path / "early", clock="2024-03-01T00:00+07:00")
+    build(root, tmp_path / "late", clock="2030-06-15T12:00+07:00")
     assert tree_digest(tmp_path / "early") == tree_digest(tmp_path / "late")
     assert "<lastmod>2024-02-01</lastmod>" in (tmp_path / "late/sitemap.xml").read_text()

@@ -1,7 +1,8 @@
-"""A build cache in .cache/: results of slow, pure steps (chart SVGs, rendered Markdown) by content hash.
+"""The build's memo: results of slow, pure steps (charts, announcements, pages) kept in .cache/.
 
-Every key covers all the inputs of its step and the versions of the code that computed it, so a
-cache written by another version is simply never read, and a damaged entry is treated as missing.
+Every key covers the declared inputs of its step and the versions of the code that computed it,
+so a memo written by another version is simply never read, and a damaged entry is treated as
+missing. Only the build (this package) uses it: the steps themselves never know they are memoised.
 """
 
 from __future__ import annotations
@@ -42,8 +43,9 @@ def _versions() -> str:
 def _code_digest() -> str:
     """The portal's own code, so a change to it (even without a new version number) reads no old entry."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -162,17 +164,6 @@ class _Sink:
         self.write = write
 
 
-# The cache of the build in progress; None (no cache) until a build opens one.
-current = Cache(None)
-
-
-def open_cache(root: Path | None) -> Cache:
-    """Make the project's cache the current one (None turns caching off) and return it."""
-    global current
-    current = Cache(root / CACHE_DIR if root is not None else None)
-    return current
-
-
 def fingerprint(value, memo: dict, base: Path | None = None) -> str:
     """A digest of everything reachable from `value`: equal digests mean equal inputs to a template.
 
@@ -192,8 +183,6 @@ def fingerprint(value, memo: dict, base: Path | None = None) -> str:
         text = "{" + ",".join(sorted(f"{fingerprint(k, memo, base)}={fingerprint(v, memo, base)}" for k, v in value.items())) + "}"
     elif isinstance(value, (set, frozenset)):
         text = "{" + ",".join(sorted(fingerprint(item, memo, base) for item in value)) + "}"
-    elif isinstance(getattr(value, "source_digest", None), str) and value.source_digest:
-        text = f"{type(value).__qualname__}:{value.source_digest}"  # a dataset or an announcement, by what it was read from
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
         parts = (fingerprint(getattr(value, f.name), memo, base) for f in dataclasses.fields(value))
         text = f"{type(value).__qualname__}(" + ",".join(parts) + ")"
@@ -211,8 +200,6 @@ def fingerprint(value, memo: dict, base: Path | None = None) -> str:
         text = f"function:{value.__module__}.{value.__qualname__}"  # the code itself is in VERSIONS
     elif isinstance(value, types.MethodType):
         text = f"method:{value.__func__.__qualname__}:{fingerprint(value.__self__, memo, base)}"
-    elif isinstance(getattr(value, "fingerprint", None), str):
-        text = f"{type(value).__qualname__}:{value.fingerprint}"  # a translation catalogue
     elif type(value).__name__ == "DataFrame":
         import pandas as pd
 
@@ -223,3 +210,39 @@ def fingerprint(value, memo: dict, base: Path | None = None) -> str:
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     memo[id(value)] = (digest, value)  # holding the value keeps its id from being reused
     return digest
+
+
+class Memo(Cache):
+    """The cache of one build, and what it knows of the objects the build read.
+
+    Objects read from files (announcements, datasets, translation catalogues) are known by the
+    digest of what they were read from, so a key need not go through their contents again.
+    """
+
+    def __init__(self, root: Path | None):
+        super().__init__(root / CACHE_DIR if root is not None else None)
+        self.root = root
+        self._seen: dict[int, tuple[str, object]] = {}
+
+    def read_from(self, value, digest: str) -> None:
+        """Record that `value` was made from inputs whose digest is `digest`."""
+        self._seen[id(value)] = (hashlib.sha256(f"{type(value).__qualname__}:{digest}".encode()).hexdigest(), value)
+
+    def fingerprint(self, *values) -> str | None:
+        """A digest of `values` for a key, or None when one of them cannot be followed (never cache it)."""
+        try:
+            return fingerprint(values, self._seen, self.root)
+        except TypeError:
+            return None
+
+    def step(self, kind: str, inputs: tuple, make, keep=None):
+        """What an earlier build's make() gave for the same `kind` and `inputs` (when `keep` accepts
+        it), else make(), kept for later builds when `keep` accepts it (default: anything but None)."""
+        keep = keep or (lambda value: value is not None)
+        key = self.key(kind, *inputs)
+        value = self.get_object(key)
+        if value is None or not keep(value):
+            value = make()
+            if keep(value):
+                self.put_object(key, value)
+        return value

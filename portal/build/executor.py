@@ -1,4 +1,4 @@
-"""Workers: slow, independent steps spread over every core, with results in the order of a serial run.
+"""The executor: slow, independent steps spread over every core, with results in the order of a serial run.
 
 Worker processes are forked from the build, so they share everything it has loaded without copying
 or pickling it; only each step's result travels back. A process that has already started the
@@ -12,13 +12,13 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterator, Sequence
 
-from .errors import BuildError
+from ..errors import BuildError
 
 # Below this many items a pool costs more than it saves.
 MIN_ITEMS = 8
 # The step being run, inherited by forked workers: (function, items).
 _STEP: tuple[Callable, Sequence] | None = None
-# Set once this process has started a runtime that forking would break.
+# Set once this process has started a runtime that forking would break (vl-convert's threads).
 fork_unsafe = False
 
 
@@ -90,3 +90,38 @@ def _call(step: tuple):
         # The problems travel back as data; the exception class itself need not pickle.
         return False, list(exc.problems)
 
+
+
+class Executor:
+    """The worker pools of one build: `jobs` processes, the first pool forked at the start while the
+    build is still small (charts), later ones forked when a step needs them (pages)."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self._stack = contextlib.ExitStack()
+        self.early = None
+
+    def __enter__(self) -> "Executor":
+        self.early = self._stack.enter_context(early_pool(self.jobs))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.close()
+
+    def start_early(self, function: Callable) -> None:
+        """Run function() on an early worker while this process goes on (nothing when working alone)."""
+        if self.early is not None:
+            self.early.apply_async(function)
+
+    def map_early(self, function: Callable, items: Sequence) -> Iterator:
+        """map_ordered on the early workers (or fresh ones), even for a single item: this process stays forkable."""
+        return map_ordered(function, items, self.jobs, min_items=1, pool=self.early)
+
+    def close_early(self) -> None:
+        """End the early workers: the later steps need none of their memory."""
+        if self.early is not None:
+            self.early.terminate()
+
+    def map(self, function: Callable, items: Sequence) -> Iterator:
+        """function(item) for every item, in order, on up to `jobs` freshly forked processes."""
+        return map_ordered(function, items, self.jobs)

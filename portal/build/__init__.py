@@ -1,0 +1,114 @@
+"""The build: read every input, plan each language's pages, make charts, assets and pages, then swap the site in.
+
+This package alone owns the memo (what earlier builds made, by the inputs it was made from) and
+the executor (the worker pools); every module outside it is a plain function of plain data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+from ..config import PORTAL_TZ, parse_clock
+from ..errors import Problem
+from ..write import Staging, check_output
+from .executor import Executor, default_jobs
+from .memo import Memo
+from .record import Record, load_record, sources_digest, write_record
+
+__all__ = ["Summary", "build", "default_jobs", "parse_clock"]
+
+# Names a file that receives the timings and peak memory of each build (see bench/compare.py).
+STATS_ENV = "P06_BUILD_STATS"
+
+
+def build(root: Path, output: Path, base_url: str | None = None, progress=None, clock: str | None = None,
+          strict: bool = False, drafts: bool = False, future: bool = False, jobs: int = 1) -> "Summary":
+    """Build the whole site from `root` into `output`; nothing is replaced unless every step succeeds.
+
+    `drafts` and `future` also publish drafts and announcements scheduled after the clock; `jobs`
+    is how many processes share the slow steps (the output is the same for any number).
+    """
+    check_output(output, root)
+    memo, progress, timer, moment = Memo(root), progress or _no_progress, _Timer(), parse_clock(clock)
+    sources = sources_digest(root, (base_url, strict, drafts, future), moment.astimezone(PORTAL_TZ).date())
+    if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
+        return timer.finish(last.summary, memo)
+    from .stages import (load_inputs, make_metas, place_charts, plan_editions, prepare_fonts, render_pages,
+                         write_assets, write_indexes, write_release, write_search_index)  # pandas, Altair: when needed
+    with Executor(jobs) as executor:
+        executor.start_early(partial(prepare_fonts, memo.folder))  # overlaps the reading of the inputs
+        inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
+        editions = plan_editions(inputs, drafts, future, memo)
+        with Staging(output, last.manifest if last else None) as staging:  # unchanged files are linked from it
+            charts = place_charts(inputs.config, editions, staging, memo, executor, progress)
+            executor.close_early()  # the pages need none of its memory, and are made by fresh workers
+            assets, release = write_assets(root, charts.bundle, staging), write_release(inputs, editions, staging, memo)
+            metas = make_metas(inputs.config, editions, charts.og_images, inputs.package)
+            searchable = render_pages(root, inputs.config, editions, assets, charts, metas, release, staging, memo,
+                                      executor, progress)
+            write_indexes(inputs.config, editions, metas, staging)
+            timer.lap("make")
+            write_search_index(staging, searchable, memo)
+            staging.swap()
+    summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
+                      len(inputs.datasets), 0.0, inputs.warnings)
+    write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary))
+    return timer.finish(summary, memo)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a build produced, for the closing line."""
+
+    pages: int
+    charts: int
+    datasets: int
+    seconds: float
+    warnings: tuple[Problem, ...] = ()
+
+    def line(self, output: Path) -> str:
+        """The one-line report printed after a build."""
+        return (f"Built {self.pages} pages, {self.charts} charts and {self.datasets} datasets "
+                f"in {self.seconds:.1f} s into {output}")
+
+
+class _Timer:
+    """Where a build's time and memory went, for the benchmark (the file STATS_ENV names)."""
+
+    def __init__(self):
+        self.started = self.last = time.perf_counter()
+        self.stats: dict[str, float] = {}
+
+    def lap(self, name: str, value=None):
+        now = time.perf_counter()
+        self.stats[f"{name}_seconds"], self.last = now - self.last, now
+        if name == "make":
+            self.stats["portal_peak_mib"] = _peak_mib()
+        return value
+
+    def finish(self, summary: Summary, memo: Memo) -> Summary:
+        memo.prune()
+        self.lap("search_and_swap")
+        self.stats["search_peak_mib"] = _peak_mib(children_only=True)
+        path = os.environ.get(STATS_ENV)
+        if path:
+            Path(path).write_text(json.dumps(self.stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        return Summary(summary.pages, summary.charts, summary.datasets, time.perf_counter() - self.started,
+                       summary.warnings)
+
+
+def _peak_mib(children_only: bool = False) -> float:
+    """Peak resident memory so far of this process and its workers (or of its children alone), in MiB."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    own = 0 if children_only else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return max(own, children) / 1024
+
+
+def _no_progress(items, label, length=None):
+    return items

@@ -1,0 +1,142 @@
+"""Charts stage: each indicator chart's SVGs, specs and preview image, put into the new site.
+
+A chart is made once per language by a worker (vl-convert is slow), its files are written as soon
+as it arrives, and only a small description of them stays in memory for the pages. When nothing a
+chart depends on has changed, its files are linked from the current site and only that
+description is read from the memo.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from .. import charts as charts_mod
+from .. import fonts
+from ..config import Config, Language
+from ..i18n import Formatter, load_translations
+from ..metadata import make_chart_og_image
+from ..write import Staging
+from . import executor as executor_mod
+from .memo import Cache, Memo
+
+VEGA_BUNDLE_KEY = "vega-bundle"
+
+
+@dataclass
+class PlacedCharts:
+    """What the pages need of the charts: the Vega bundle, each chart's files and each page's preview image."""
+
+    bundle: bytes = b""
+    files: dict = field(default_factory=dict)  # language code -> slug -> files (see _chart_info)
+    og_images: dict = field(default_factory=dict)  # (language code, page key) -> image description
+
+    def take(self, info: tuple) -> None:
+        """Add one chart's description: (language code, slug, files, preview image)."""
+        lang, slug, files, og_info = info
+        self.files.setdefault(lang, {})[slug] = files
+        self.og_images[(lang, f"indicators/{slug}")] = og_info
+
+
+def place_charts(config: Config, editions, staging: Staging, memo: Memo, executor, progress) -> PlacedCharts:
+    """Put the files of every indicator chart of every edition into `staging`, making the changed ones."""
+    placed = PlacedCharts(files={edition.lang.code: {} for edition in editions})
+    bundle = memo.get(memo.key(VEGA_BUNDLE_KEY))
+    to_make = [] if bundle is not None else [(None, None)]
+    settings = memo.fingerprint(config)
+    for edition in editions:
+        for indicator in edition.data.indicators:
+            dataset = indicator.dataset
+            described = memo.fingerprint(dataset, config.province_code, edition.lang, edition.translations)
+            key = memo.key("chart", described, settings) if described and settings else None
+            info = memo.get_object(memo.key("chart-info", key)) if key else None
+            if isinstance(info, tuple) and all(staging.reuse(name, key) for name in info[-1]):
+                placed.take(info[:-1])
+            else:
+                to_make.append(((edition.lang, dataset), key))  # a worker reads the catalogue itself
+    # Only the charts to make go to workers, always at least one: this process never starts
+    # vl-convert itself, so it can still fork the page workers afterwards.
+    results = executor.map_early(partial(make_chart, config, memo.folder), to_make)
+    for (_job, key), result in zip(to_make, progress(results, "Charts", len(to_make))):
+        if isinstance(result, bytes):
+            bundle = result
+            continue
+        chart, spec_texts, og_png, og_info = result
+        outputs = _chart_outputs(chart, spec_texts, og_png)
+        for name, content in outputs.items():
+            staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
+        info = (chart.lang, chart.slug, _chart_info(chart), og_info)
+        if key:
+            memo.put_object(memo.key("chart-info", key), (*info, tuple(outputs)))
+        placed.take(info)
+    placed.bundle = bundle
+    return placed
+
+
+def make_chart(config: Config, folder: Path | None, job_and_key: tuple):
+    """One indicator chart, for job (language, dataset), with its preview image, kept under its
+    key in the memo folder `folder`; for job None, the Vega bundle."""
+    # vl-convert's threads would not survive a fork: this process now works alone.
+    executor_mod.fork_unsafe = True
+    job, key = job_and_key
+    store = Cache(folder)
+    if job is None:
+        bundle = charts_mod.convert("javascript_bundle").encode("utf-8")
+        store.put(store.key(VEGA_BUNDLE_KEY), bundle)
+        return bundle
+    lang, dataset = job
+    _ = _translations(lang).gettext
+    _use_fonts(folder)
+
+    def make():
+        chart = charts_mod.render_chart(dataset, config.province_code, Formatter(lang), _)
+        og_png, og_info = make_chart_og_image(chart, lang, _, config)
+        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
+
+    # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
+    return store.remember(key, make, tuple)
+
+
+def prepare_fonts(folder: Path | None) -> None:
+    """Make the measurement fonts ahead of the first chart, so a worker can do it while the build reads its inputs."""
+    # Fonts already made are checked when the first chart needs them, if one does.
+    if folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
+        fonts.load_measure_fonts(folder, charts_mod.FONT)
+
+
+@functools.lru_cache(maxsize=None)
+def _use_fonts(folder: Path | None) -> None:
+    charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.FONT))
+
+
+@functools.lru_cache(maxsize=None)
+def _translations(lang: Language):
+    return load_translations(lang)
+
+
+def _chart_outputs(chart, spec_texts: dict[str, str], og_png: bytes) -> dict[str, bytes]:
+    outputs = {}
+    for size, svg in chart.svgs.items():
+        outputs[chart.dest_path(size, "svg")] = svg.encode("utf-8")
+        outputs[chart.dest_path(size, "vl.json")] = (spec_texts[size] + "\n").encode("utf-8")
+    outputs[chart.dest_path("og", "png")] = og_png
+    return outputs
+
+
+def _chart_info(chart) -> dict:
+    """What the pages need to know of a chart's files: paths and sizes."""
+    info = {"media": charts_mod.WIDE_MEDIA, "files": {}}
+    for size, svg in chart.svgs.items():
+        width, height = _svg_size(svg)
+        info["files"][size] = {"svg": chart.dest_path(size, "svg"), "spec": chart.dest_path(size, "vl.json"),
+                               "width": width, "height": height}
+    return info
+
+
+def _svg_size(svg: str) -> tuple[int, int]:
+    match = re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg)
+    return (round(float(match.group(1))), round(float(match.group(2)))) if match else (640, 400)

@@ -1,0 +1,94 @@
+"""Output stage: assets, open data, feeds, sitemap, headers and the search index, written beside the pages."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+from ..feed import make_feed
+from ..release import make_release, make_tables, release_paths
+from ..render import feed_path
+from ..search import BUNDLE_DIR, SEARCH_INPUT, index_bundle, index_inputs, make_search_headers
+from ..sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
+from ..write import Staging
+from .memo import Memo
+from .pages import CSP
+
+ASSETS_DIR = Path("templates") / "assets"
+# For hosts that read a _headers file: the same policy as the pages' meta tag, plus what a meta
+# tag cannot say; fingerprinted assets never change, so browsers may keep them for a year.
+HEADERS = (f"/*\n  Content-Security-Policy: {CSP}; frame-ancestors 'none'\n  X-Content-Type-Options: nosniff\n"
+           "  Referrer-Policy: no-referrer\n/assets/*\n  Cache-Control: public, max-age=31536000, immutable\n")
+
+
+def write_assets(root: Path, bundle: bytes, staging: Staging) -> dict[str, str]:
+    """Write the stylesheet, the scripts and the Vega `bundle` under fingerprinted names; return name -> path."""
+    sources = {path.name: path.read_bytes() for path in sorted((root / ASSETS_DIR).glob("*")) if path.is_file()}
+    sources["vega.js"] = bundle
+    assets, files = {}, {}
+    for name, content in sources.items():
+        stem, _dot, ext = name.rpartition(".")
+        path = f"assets/{stem}.{hashlib.sha256(content).hexdigest()[:10]}.{ext}"
+        files[path], assets[name] = content, path
+    write_files(staging, files)
+    return assets
+
+
+def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, str]:
+    """Write the open-data files (downloads, package, checksums, zip) and the announcements' pictures;
+    return the release's addresses for the pages."""
+    config, package, datasets = inputs.config, inputs.package, inputs.datasets
+    gettexts = {edition.lang.code: edition.data.gettext for edition in editions}
+
+    def tables(dataset) -> tuple[bytes, bytes]:
+        # One changed CSV remakes its own downloads; the others come from the memo.
+        described = memo.fingerprint(dataset)
+        return memo.step("release-tables", (described,), lambda: make_tables(dataset)) if described else make_tables(dataset)
+
+    described = memo.fingerprint(package, datasets, config, gettexts)
+    make = lambda: make_release(package, datasets, config, gettexts, tables)  # noqa: E731
+    write_files(staging, memo.step("release", (described,), make) if described else make())
+    used = sorted({name for edition in editions for item in edition.data.news for name in item.images})
+    write_files(staging, {f"images/{name}": inputs.images[name] for name in used})
+    return release_paths(package["name"])
+
+
+def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
+    """Write each language's feed, the sitemap, robots.txt and the _headers file."""
+    files = {feed_path(edition.lang): make_feed(config, edition.data) for edition in editions}
+    files[SITEMAP] = make_sitemap(config, editions, metas)
+    files[ROBOTS] = make_robots(config)
+    search_pages = [page.dest_path for edition in editions for page in edition.pages if page.kind == "search"]
+    files["_headers"] = (HEADERS + make_search_headers(search_pages, CSP)).encode()
+    write_files(staging, files)
+
+
+def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, str]]], memo: Memo) -> None:
+    """Index each search bundle's pages (see search.index_bundle), or link or copy a bundle whose pages did not change."""
+    source = staging.folder / SEARCH_INPUT
+    try:
+        for bundle, made_from in sorted(searchable.items()):
+            if not made_from:  # nothing to search, no bundle
+                continue
+            folder, key = f"{BUNDLE_DIR}/{bundle}", memo.key("search-index", *index_inputs(made_from))
+            if staging.reuse_folder(folder, key):
+                continue
+            stored = memo.get_object(key)
+            if isinstance(stored, dict) and stored:
+                write_files(staging, {f"{folder}/{name}": content for name, content in stored.items()}, key)
+                continue
+            made = index_bundle(source / bundle, staging.folder / folder)
+            for name in made:
+                staging.record(f"{folder}/{name}", key)
+            memo.put_object(key, made)
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+
+
+def write_files(staging: Staging, files: dict[str, bytes], key: str | None = None) -> None:
+    """Put `files` into `staging`, linking each one whose content the current site already has."""
+    for name in sorted(files):
+        digest = key or "sha256:" + hashlib.sha256(files[name]).hexdigest()
+        if not staging.reuse(name, digest):
+            staging.write(name, files[name], digest)

@@ -1,0 +1,143 @@
+"""Pages stage: each language's pages planned, then rendered into the new site (or linked from the current one)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import jinja2
+
+from ..config import Config
+from ..i18n import Formatter
+from ..indicators import Indicator, make_indicator
+from ..news import Publishing, make_news_pages, make_published, make_related
+from ..render import TEMPLATES_DIR, Edition, SiteData, make_alternates, make_environment, make_pages, render_page
+from ..search import SEARCH_INPUT, page_csp, search_part
+from ..write import Staging
+from .memo import Memo
+
+# The policy of every page, in its meta tag; search pages add what their WebAssembly needs.
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+       "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+
+
+def plan_editions(inputs, drafts: bool, future: bool, memo: Memo) -> list[Edition]:
+    """Each language's edition: what its pages draw on and which pages it has (`drafts` and `future`:
+    also drafts and announcements still to come)."""
+    config = inputs.config
+    published = make_published(inputs.news, Publishing(inputs.clock, drafts, future))
+    editions = []
+    for lang in config.languages:
+        translations = inputs.translations[lang.code]
+        fmt = Formatter(lang)
+        indicators = tuple(_indicator(memo, d, config, fmt, translations) for d in inputs.datasets if d.indicator)
+        news = tuple(a for a in published if a.lang == lang.code)
+        data = SiteData(lang, fmt, indicators, inputs.datasets, news, translations.gettext, config.province_code,
+                        make_related(indicators, news))
+        editions.append(Edition(translations, data, tuple(make_pages(config, data) + make_news_pages(data))))
+    return editions
+
+
+def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter, translations) -> Indicator:
+    """make_indicator, from the memo when neither the dataset nor the language's texts changed."""
+    described = memo.fingerprint(dataset, fmt, translations, config.province_code)
+
+    def make():
+        made = make_indicator(dataset, config.province_code, fmt, translations.gettext)
+        return made.slug, made.title, made.headline, made.summary  # the dataset itself is not kept again
+
+    slug, title, headline, summary = (memo.step("indicator", (described,), make) if described else make())
+    return Indicator(slug, dataset, title, headline, summary)
+
+
+def render_pages(root: Path, config: Config, editions, assets: dict, charts, metas: dict, release: dict,
+                 staging: Staging, memo: Memo, executor, progress) -> dict[str, list[tuple[str, str]]]:
+    """Render every page of every edition into `staging`; return the searchable pages by search bundle."""
+    alternates = make_alternates(editions)
+    envs = {}
+    for edition in editions:
+        envs[edition.lang.code] = env = make_environment(root, edition.translations, _TEMPLATES.using(memo))
+        # Compiled before the workers fork, so each of them need not compile the templates again.
+        for kind in sorted({page.kind for page in edition.pages}):
+            env.get_template(f"{kind}.html")
+    renderer = PageRenderer(root, config, envs, assets, charts.files, metas, alternates, release, staging, memo)
+    jobs = [(edition, page) for edition in editions for page in edition.pages]
+    searchable: dict[str, list[tuple[str, str]]] = {}
+    for (edition, page), (entry, search_key) in zip(jobs, progress(executor.map(renderer, jobs), "Pages", len(jobs))):
+        staging.manifest[page.dest_path] = entry  # a worker records into its own copy of `staging`
+        if search_key is not None:
+            searchable.setdefault(f"{edition.lang.code}/{search_part(page)}", []).append((page.dest_path, search_key))
+    return searchable
+
+
+class PageRenderer:
+    """Renders one page into the staging folder, or links it from the current site when its inputs are unchanged.
+
+    A page's key is a fingerprint of everything its template receives, plus the templates themselves.
+    """
+
+    def __init__(self, root: Path, config: Config, envs: dict, assets: dict, charts: dict, metas: dict,
+                 alternates: dict, release: dict, staging: Staging, memo: Memo):
+        self.config, self.envs, self.assets, self.charts, self.metas = config, envs, assets, charts, metas
+        self.alternates, self.release, self.staging, self.memo = alternates, release, staging, memo
+        self.templates = _folder_digest(root / TEMPLATES_DIR)
+
+    def __call__(self, job) -> tuple[tuple, str | None]:
+        """Make one page; return its manifest entry and, for an indexed page, what it was made from."""
+        edition, page = job
+        lang, data = edition.lang, edition.data
+        meta = self.metas.get((lang.code, page.key))
+        extra = {"release": self.release, **({"meta": meta} if meta is not None else {})}
+        alternates, charts, csp = self.alternates[page.key], self.charts[lang.code], page_csp(page, CSP)
+        described = self.memo.fingerprint(page, self.config, lang, data.fmt, edition.translations, alternates,
+                                          self.assets, charts, csp, extra)
+        key = self.memo.key("page", self.templates, described) if described else None
+        if not self.staging.reuse(page.dest_path, key):
+            html = self.memo.remember(key, lambda: render_page(
+                self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
+            ).encode("utf-8"), bytes)
+            self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
+        entry = self.staging.manifest[page.dest_path]
+        if meta is not None and meta.search:
+            self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}/{search_part(page)}")
+            return entry, entry[0]
+        return entry, None
+
+
+class _TemplateStore(jinja2.BytecodeCache):
+    """Compiled templates shared by every environment of the process: each language's environment
+    and each preview rebuild reuse them, and the next build finds them in the memo (Jinja checks
+    every entry against the template's source)."""
+
+    def __init__(self):
+        self._store: dict[str, bytes] = {}
+        self.memo: Memo | None = None
+
+    def using(self, memo: Memo) -> "_TemplateStore":
+        """This store, keeping what it compiles in `memo` from now on."""
+        self.memo = memo
+        return self
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key not in self._store:
+            stored = self.memo.get(self.memo.key("template", bucket.key)) if self.memo else None
+            if stored is None:
+                return
+            self._store[bucket.key] = stored
+        bucket.bytecode_from_string(self._store[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self._store[bucket.key] = bucket.bytecode_to_string()
+        if self.memo:
+            self.memo.put(self.memo.key("template", bucket.key), self._store[bucket.key])
+
+
+_TEMPLATES = _TemplateStore()
+
+
+def _folder_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()

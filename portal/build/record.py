@@ -1,0 +1,88 @@
+"""The record of the last build into an output folder: a rebuild with nothing changed stops at once.
+
+The record holds a digest of every input file, the code, the build's options and the day, the
+moment the published news next changes, and what the output folder held. While all of these are
+the same, the site in the output folder is exactly what a new build would write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .memo import VERSIONS, Memo
+
+# Everything a build reads besides the code: the project's sources and the interface catalogues.
+SOURCES = ("site.toml", "content", "data", "templates")
+LOCALES = Path(__file__).resolve().parents[1] / "locales"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What a finished build was made from, and what it left in the output folder."""
+
+    sources: str  # see sources_digest
+    until: dt.datetime | None  # when the published news next changes (None: nothing scheduled)
+    manifest: dict  # output file name -> (key, size, modification time in ns)
+    summary: object  # the build's Summary
+
+    def describes(self, output: Path, sources: str, moment: dt.datetime) -> bool:
+        """Whether a build now, from `sources`, would give the very site that `output` holds."""
+        if self.sources != sources or (self.until is not None and moment >= self.until):
+            return False  # an input changed, or an announcement is due to appear or expire
+        return _holds(output, self.manifest)
+
+
+def sources_digest(root: Path, options: tuple, day: dt.date) -> str:
+    """A digest of every input file (names and bytes), the code's versions, `options` and `day`."""
+    digest = hashlib.sha256(f"{VERSIONS}\0{options!r}\0{day.isoformat()}".encode())
+    for base, name in [(root, name) for name in SOURCES] + [(LOCALES.parent, LOCALES.name)]:
+        for path in _files(base / name):
+            digest.update(f"\0{os.path.relpath(path, base)}\0".encode())
+            with open(path, "rb") as handle:
+                digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def load_record(memo: Memo, output: Path) -> Record | None:
+    """The record of the last build into `output`, if there is one."""
+    record = memo.get_object(_key(memo, output))
+    return record if isinstance(record, Record) else None
+
+
+def write_record(memo: Memo, output: Path, record: Record) -> None:
+    """Keep the record of the build that just wrote `output`."""
+    memo.put_object(_key(memo, output), record)
+
+
+def _key(memo: Memo, output: Path) -> str:
+    return memo.key("record", str(output.resolve()))
+
+
+def _holds(output: Path, manifest: dict) -> bool:
+    """Whether `output` holds just the files of `manifest`, each untouched since it was written."""
+    seen = 0
+    for path in _files(output):
+        known = manifest.get(os.path.relpath(path, output).replace(os.sep, "/"))
+        try:
+            stat = os.stat(path)
+        except OSError:
+            return False
+        if known is None or (stat.st_size, stat.st_mtime_ns) != tuple(known[1:]):
+            return False
+        seen += 1
+    return seen == len(manifest)
+
+
+def _files(folder: Path) -> list[str]:
+    """Every file under `folder` (or `folder` itself, a file), sorted; none when it is missing."""
+    if folder.is_file():
+        return [str(folder)]
+    found = []
+    for parent, dirs, files in os.walk(folder):
+        dirs.sort()
+        found += [os.path.join(parent, name) for name in sorted(files)]
+    return found
