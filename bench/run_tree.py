@@ -28,6 +28,12 @@ STATS_ENV = "P06_BUILD_STATS"  # the portal writes its timings and memory there
 def pin_portal(tree: Path) -> None:
     """Make `import portal.X` find TREE/portal/X and nothing else."""
     sys.path.insert(0, str(tree))
+    # The editable install of the current tree adds an import hook that maps portal.X to its own
+    # folder whatever portal.__path__ says; it goes, so only TREE's files can be found.
+    for finder in list(sys.meta_path):
+        mapping = getattr(sys.modules.get(getattr(finder, "__module__", "")), "MAPPING", None)
+        if isinstance(mapping, dict) and "portal" in mapping:
+            sys.meta_path.remove(finder)
     import portal
     # `portal` has no __init__.py: as a namespace package it would also search every other portal/
     # folder on sys.path (the current tree is installed in the venv), so a module the baseline
