@@ -91,6 +91,7 @@ def make_corpus(folder: Path, posts: int, datasets: int, seed: int = 6) -> dict[
 
 
 def _portal(root: Path, items: list[dict], datasets: int, rng: random.Random) -> Path:
+    """The portal project: templates, settings, the announcements and the shipped or synthetic data."""
     shutil.copytree(ROOT / "templates", root / "templates")
     shutil.copy(ROOT / "site.toml", root / "site.toml")
     news = root / "content" / "announcements"
@@ -108,6 +109,7 @@ def _portal(root: Path, items: list[dict], datasets: int, rng: random.Random) ->
 
 
 def _synthetic_data(data: Path, datasets: int, rng: random.Random) -> None:
+    """DATASETS synthetic tables of monthly figures for 21 synthetic districts, each with a chart."""
     data.mkdir()
     codes = [str(code) for code in range(412, 433)]
     (data / "units.csv").write_text("code,name,type,parent_code\n40,Synthetic province,province,\n"
@@ -137,6 +139,7 @@ def _synthetic_data(data: Path, datasets: int, rng: random.Random) -> None:
 
 
 def _hugo(root: Path, items: list[dict]) -> Path:
+    """A three-language Hugo site of the same announcements, with tag pages and paged lists."""
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "hugo.toml").write_text(textwrap.dedent("""\
         baseURL = "http://localhost/"
@@ -168,6 +171,7 @@ def _hugo(root: Path, items: list[dict]) -> Path:
 
 
 def _pelican(root: Path, items: list[dict]) -> Path:
+    """A Pelican site of the same announcements."""
     (root / "content").mkdir(parents=True)
     (root / "pelicanconf.py").write_text(textwrap.dedent("""\
         SITENAME = "Synthetic"
@@ -434,11 +438,13 @@ class Verdict:
 
 
 def _wall(results: dict, corpus: tuple[int, int], tool: str, kind: str) -> float | None:
+    """Wall seconds of one build of one corpus, None when it was not measured."""
     figure = results.get(corpus, {}).get((tool, kind))
     return figure.wall if figure else None
 
 
 def _over(value: float | None, reference: float | None) -> float | None:
+    """VALUE / REFERENCE, None when either is missing."""
     return value / reference if value is not None and reference else None
 
 
@@ -447,6 +453,7 @@ def verdicts(results: dict, corpora: dict = TARGET_CORPORA) -> list[Verdict]:
     shipped, charts, large = corpora["shipped"], corpora["charts"], corpora["large"]
 
     def name(corpus, text):
+        """The target's text, prefixed with its corpus."""
         data = "shipped data" if corpus[1] == 0 else f"{corpus[1]:,} charts"
         return f"{corpus[0]:,} posts, {data}: {text}"
 
@@ -479,6 +486,7 @@ def verdict_table(items: list[Verdict]) -> list[str]:
 
 
 def _version(command: list[str]) -> str:
+    """The last line a tool prints about its version, or ? when it cannot say."""
     try:
         out = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
     except (OSError, subprocess.TimeoutExpired):
