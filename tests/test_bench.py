@@ -1,0 +1,101 @@
+"""The benchmark's corpus generator and its table and verdicts, on tiny inputs (nothing is timed or built)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def compare():
+    spec = importlib.util.spec_from_file_location("bench_compare", ROOT / "bench" / "compare.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the file runs
+    spec.loader.exec_module(module)
+    yield module
+    del sys.modules[spec.name]
+
+
+def test_shipped_corpus_copies_the_real_data_and_gives_every_tool_the_same_announcements(compare, tmp_path):
+    corpus = compare.make_corpus(tmp_path, posts=6, datasets=0)
+    portal = corpus["portal"]
+    for path in (ROOT / "data").iterdir():
+        assert (portal / "data" / path.name).read_bytes() == path.read_bytes()
+    assert (portal / "site.toml").read_bytes() == (ROOT / "site.toml").read_bytes()
+    articles = sorted((portal / "content" / "announcements").glob("*.md"))
+    assert len(articles) == 6 and {a.name.split(".")[-2] for a in articles} == {"vi", "en", "ar"}
+    assert "Synthetic benchmark text." in articles[0].read_text(encoding="utf-8")
+    assert len(list((corpus["hugo"] / "content" / "posts").glob("*.md"))) == 6
+    assert len(list((corpus["pelican"] / "content").glob("*.md"))) == 6
+    assert "data-pagefind-body" in (corpus["hugo"] / "layouts" / "_default" / "single.html").read_text()
+
+
+def test_synthetic_corpus_and_the_edits_it_is_rebuilt_after(compare, tmp_path):
+    portal = compare.make_corpus(tmp_path, posts=3, datasets=2)["portal"]
+    package = json.loads((portal / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    assert [r["name"] for r in package["resources"]] == ["units", "series_000", "series_001"]
+    before = (portal / "data" / "series_000.csv").read_text(encoding="utf-8")
+    assert compare.edit_csv(portal).name == "series_000.csv"
+    assert (portal / "data" / "series_000.csv").read_text(encoding="utf-8") != before
+    article = compare.edit_article(portal, "test")
+    assert article.read_text(encoding="utf-8").endswith("One more synthetic sentence (test).\n")
+
+
+def test_shipped_csv_edit_raises_one_count_and_keeps_the_header(compare, tmp_path):
+    portal = compare.make_corpus(tmp_path, posts=1, datasets=0)["portal"]
+    before = (portal / "data" / "id_cards.csv").read_text(encoding="utf-8").splitlines()
+    compare.edit_csv(portal)
+    after = (portal / "data" / "id_cards.csv").read_text(encoding="utf-8").splitlines()
+    column = before[0].split(",").index("cards_issued")
+    assert after[0] == before[0] and after[:-1] == before[:-1]
+    assert int(after[-1].split(",")[column]) == int(before[-1].split(",")[column]) + 1
+
+
+def _results(compare, scale: float = 1.0) -> dict:
+    m = compare.Measure
+    stats = {"search_and_swap_seconds": 0.5, "portal_peak_mib": 200.0}
+    return {("hugo", "full"): m(2.0, 3.0, 270.0), ("hugo+pagefind", "full"): m(4.0, 5.0, 270.0),
+            ("portal", "cold"): m(10.0 * scale, 20.0, 300.0, stats), ("portal", "nothing"): m(1.0, 1.0, 150.0, stats),
+            ("portal", "article"): m(1.5, 2.0, 160.0, stats), ("portal", "csv"): m(3.0, 4.0, 190.0, stats),
+            ("portal", "warm"): m(0.4, 0.4, 180.0, stats), ("baseline", "cold"): m(20.0, 30.0, 310.0)}
+
+
+def test_table_rows_give_each_build_as_a_ratio_of_hugo_of_hugo_and_pagefind_and_of_the_baseline(compare):
+    rows = compare.table_rows("6 posts, shipped data (40 pages)", _results(compare))
+    cold = next(row for row in rows if "portal, cold" in row)
+    assert cold.split(" | ")[-3:] == ["5.00", "2.50", "0.50 |"]
+    assert rows[0] == cold  # the portal first, then the baseline, then the peers
+    assert all(row.count("|") == compare.HEADER.splitlines()[0].count("|") for row in rows)
+    assert any("baseline 38fb3f1, cold (no cache)" in row for row in rows)
+
+
+def test_verdicts_are_met_or_not_met_and_missing_corpora_are_said_so(compare):
+    corpora = compare.QUICK_CORPORA
+    results = {corpora["shipped"]: _results(compare), corpora["charts"]: _results(compare)}
+    lines = {v.target.split(": ", 1)[1]: v.line() for v in compare.verdicts(results, corpora)}
+    assert lines["cold ≤ 3.5 × (Hugo + Pagefind)"].endswith("| 2.50 × | met |")
+    assert lines["one-article rebuild ≤ 1 × Hugo's full build"].endswith("| 0.75 × | met |")
+    assert lines["nothing-changed rebuild ≤ 0.7 × Hugo's full build"].endswith("| 0.50 × | met |")
+    assert lines["warm preview one-article rebuild ≤ 0.5 s"].endswith("| 0.40 s | met |")
+    assert lines["cold ≤ 0.8 × the baseline's cold build"].endswith("| 0.50 × | met |")
+    assert lines["one-CSV rebuild ≤ 2 × Hugo's full build"].endswith("| 1.50 × | met |")
+    growth = f"cold ≤ 5.5 × the cold build of {corpora['charts'][0]} posts, {compare.charts(corpora['charts'][1])}"
+    assert "not measured in this run" in lines[growth]
+
+    results[corpora["large"]] = _results(compare, scale=6.0)
+    large = {v.target.split(": ", 1)[1]: v.line() for v in compare.verdicts(results, corpora)}
+    assert large[growth].endswith("| 6.00 × | NOT met |")
+    assert "| 300 MiB | met |" in large[next(k for k in large if k.startswith("peak memory"))]
+    table = compare.verdict_table(compare.verdicts(results, corpora))
+    assert table[:2] == ["| target | measured | result |", "|---|---|---|"]
+
+
+def test_corpus_argument(compare):
+    assert compare.parse_corpus("2000/0") == (2000, 0)
+    assert compare.parse_corpus("10000/500") == (10000, 500)
