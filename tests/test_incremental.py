@@ -386,7 +386,7 @@ def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
 
     one = pd.DataFrame({"source_digest": ["a", "b"]})
     two = pd.DataFrame({"source_digest": ["a", "c"]})
-    assert memo.fingerprint(one, {}) != memo.fingerprint(two, {})
+    assert memo.Memo(None).fingerprint(one) != memo.Memo(None).fingerprint(two)
 
 
 def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(newsroom, tmp_path, monkeypatch):

@@ -74,6 +74,9 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
             memo.put_object(memo.key("chart-info", key), (*info, tuple(outputs)))
         placed.take(info)
     placed.bundle = bundle
+    # In one order whatever came from the memo and what was made: equal charts give equal page keys.
+    placed.files = {lang: dict(sorted(files.items())) for lang, files in placed.files.items()}
+    placed.og_images = dict(sorted(placed.og_images.items()))
     return placed
 
 
