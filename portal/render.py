@@ -18,7 +18,9 @@ from .content import Announcement
 from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter, isolate_latin
+from . import freshness, provenance
 from .indicators import Indicator, category_title, field_title, format_value
+from .units import CODE, labelled
 from .search import make_search_context
 
 TEMPLATES_DIR = "templates"
@@ -173,6 +175,8 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             charts=charts,
             csp=csp,
             table_rows=lambda dataset: _table_rows(dataset, data.fmt),
+            table_notes=lambda dataset: table_notes(dataset, lang.code),
+            freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
             table_limit=TABLE_ROWS,
             field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
             dataset_rules=lambda dataset: _dataset_rules(dataset, lang.code, data.gettext),
@@ -205,7 +209,38 @@ def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:
 
 def _table_rows(dataset: Dataset, fmt: Formatter) -> list[list[str]]:
     rows = dataset.records(dataset.frame.tail(TABLE_ROWS))
-    return [[format_value(dataset, f.name, row[f.name], fmt) for f in dataset.fields] for row in rows]
+    numbers = {s.get("name"): str(i) for i, s in enumerate(dataset.sources, start=1)}
+    lang = fmt.lang.code
+
+    def cell(name: str, value) -> str:
+        if name == CODE and value is not None:
+            return labelled(dataset.units, value, lang)  # a code is never shown without its name
+        if name == provenance.SOURCE_COLUMN and value is not None:
+            return ", ".join(f"[{numbers.get(n, n)}]" for n in provenance.source_names(value))
+        return format_value(dataset, name, value, fmt)
+
+    return [[cell(f.name, row[f.name]) for f in dataset.fields] for row in rows]
+
+
+def table_notes(dataset: Dataset, lang: str) -> dict:
+    """The notes about the rows a page's table shows: each row's note numbers, and the notes in order."""
+    marks, texts = provenance.table_notes(dataset, dataset.records(dataset.frame.tail(TABLE_ROWS)), lang)
+    return {"marks": marks, "texts": texts}
+
+
+def freshness_facts(dataset: Dataset, fmt: Formatter, _) -> dict | None:
+    """How often the dataset is updated, when the next figures are due and whether they are late."""
+    due = freshness.next_expected(dataset.as_of, dataset.update_frequency)
+    if due is None:
+        return None
+    return {"frequency": _frequency_words(dataset.update_frequency, _), "latest": fmt.date(dataset.as_of),
+            "due": fmt.date(due), "overdue": dataset.overdue}
+
+
+def _frequency_words(text: str, _) -> str:
+    words = {"P1M": _("every month"), "P3M": _("every quarter"), "P6M": _("every six months"), "P1Y": _("every year"),
+             "P1W": _("every week"), "P1D": _("every day")}
+    return words.get(text, text)
 
 
 def _field_rules(dataset: Dataset, f, fmt: Formatter, _) -> str:

@@ -28,6 +28,7 @@ from .render import (TEMPLATES_DIR, SiteData, feed_path, make_environment, make_
                      page_path, render_page)
 from .chart_files import place_charts
 from .charts import prepare_measure_fonts
+from . import chart_kinds
 from .workers import early_pool, map_ordered
 from .write import Staging, check_output
 from .metadata import make_metas
@@ -190,8 +191,10 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     for name in sorted({name for item in published for name in item.images}):
         files[f"images/{name}"] = inputs.images[name]
 
+    # A single figure gets no chart (no view fits it): its headline says more than one bar would.
+    drawn = [d for d in indicator_sets if chart_kinds.views(d, config.province_code)]
     bundle, chart_files, og_images = place_charts(config, [(lang, d, translations) for lang, translations, _d, _p
-                                                           in per_language for d in indicator_sets], staging, progress,
+                                                           in per_language for d in drawn], staging, progress,
                                                   jobs, chart_pool)
     if chart_pool is not None:
         chart_pool.terminate()  # the pages need none of its memory, and are made by fresh workers
