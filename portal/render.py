@@ -20,7 +20,7 @@ from .errors import BuildError
 from .i18n import Formatter, isolate_latin
 from . import freshness, provenance
 from .indicators import Indicator, category_title, field_title, format_value
-from .units import CODE, labelled
+from .units import CODE, labelled, ranked, unit_name
 from .search import make_search_context
 
 TEMPLATES_DIR = "templates"
@@ -96,6 +96,11 @@ def make_pages(config: Config, data: SiteData, _) -> list[Page]:
         pages.append(Page(key, "indicator", lang.code, page_path(lang, key), indicator.title,
                           {"indicator": indicator, "dataset": indicator.dataset,
                            "related": data.related.get(indicator.slug, ())}))
+    for code, unit in unit_pages(data.indicators, data.province_code).items():
+        key = f"units/{code}"
+        pages.append(Page(key, "unit", lang.code, page_path(lang, key), unit_name({code: unit}, code, lang.code),
+                          {"unit": unit, "code": code, "indicators": tuple(
+                              i for i in data.indicators if code in _codes_with_figures(i.dataset))}))
     pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
                       make_search_context(data, _)))
     pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
@@ -176,6 +181,9 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             csp=csp,
             table_rows=lambda dataset: _table_rows(dataset, data.fmt),
             table_notes=lambda dataset: table_notes(dataset, lang.code),
+            ranked_rows=lambda indicator: ranked_rows(indicator, data.province_code, data.fmt),
+            unit_figures=lambda indicator, code: unit_figures(indicator, code, data.province_code, data.fmt),
+            unit_pages=lambda: unit_pages(data.indicators, data.province_code),
             freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
             table_limit=TABLE_ROWS,
             field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
@@ -205,6 +213,65 @@ def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:
             tb = tb.tb_next
     shown = f"{TEMPLATES_DIR}/{Path(name).name}" if name else f"{TEMPLATES_DIR}/{page.kind}.html"
     return BuildError.single(shown, f"template error while rendering {page.dest_path}: {exc.message or exc}", line)
+
+
+def _codes_with_figures(dataset: Dataset) -> set[str]:
+    if CODE not in dataset.frame.columns:
+        return set()
+    return {str(c) for c in dataset.frame[CODE].dropna().unique()}
+
+
+def unit_pages(indicators, province_code: str) -> dict[str, dict]:
+    """Every unit other than the province with a figure in some indicator: its page, by code."""
+    found: dict[str, dict] = {}
+    for indicator in indicators:
+        for code in sorted(_codes_with_figures(indicator.dataset) - {province_code}):
+            if code in indicator.dataset.units:
+                found.setdefault(code, indicator.dataset.units[code])
+    return dict(sorted(found.items()))
+
+
+def unit_figures(indicator: Indicator, code: str, province_code: str, fmt: Formatter) -> dict | None:
+    """What a unit's page says about one indicator: the unit's latest figure, its date and sources,
+    the province figure of that date and the unit's rank among the units."""
+    dataset = indicator.dataset
+    spec = dataset.indicator["headline"]
+    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    own = [r for r in rows if str(r.get(CODE)) == code]
+    if not own:
+        return None
+    last = max(own, key=lambda r: r[time]) if time else own[-1]
+    same = [r for r in rows if not time or r[time] == last[time]]
+    province = next((r for r in same if str(r.get(CODE)) == province_code), None)
+    order = [str(r[CODE]) for r in ranked(same, name, province_code)]
+    lang = fmt.lang.code
+    return {"value": format_value(dataset, name, last[name], fmt), "label": field_title(dataset, name, lang),
+            "date": fmt.period(last[time]) if time else "",
+            "province": format_value(dataset, name, province[name], fmt) if province else None,
+            "rank": order.index(code) + 1, "of": len(order),
+            "sources": [s.get(lang) or s.get("") for s in provenance.row_sources(dataset, last)]}
+
+
+def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dict | None:
+    """The units of the latest date with a figure, highest first, with the province figure: for the ranked table."""
+    dataset = indicator.dataset
+    spec = dataset.indicator["headline"]
+    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    others = [r for r in rows if str(r.get(CODE, province_code)) != province_code]
+    if len({str(r[CODE]) for r in others}) < 2:
+        return None
+    latest = max(r[time] for r in others) if time else None
+    same = [r for r in rows if not time or r[time] == latest]
+    province = next((r for r in same if str(r.get(CODE)) == province_code), None)
+    lang = fmt.lang.code
+    return {"label": field_title(dataset, name, lang), "date": fmt.period(latest) if time else "",
+            "province": format_value(dataset, name, province[name], fmt) if province else None,
+            "rows": [{"rank": n, "code": str(r[CODE]), "name": unit_name(dataset.units, r[CODE], lang),
+                      "value": format_value(dataset, name, r[name], fmt),
+                      "above": None if province is None else r[name] >= province[name]}
+                     for n, r in enumerate(ranked(same, name, province_code), start=1)]}
 
 
 def _table_rows(dataset: Dataset, fmt: Formatter) -> list[list[str]]:
