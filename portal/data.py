@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cache, freshness, provenance, units as units_mod
+from . import cache, freshness, provenance, revisions as revisions_mod, units as units_mod
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -64,6 +64,7 @@ class Dataset:
     update_frequency: str | None = None  # an ISO 8601 duration such as "P1M"
     overdue: bool = False  # its next update was due before the build's day
     units: dict = field(default_factory=dict)  # the units its rows name: code -> names, level, parent, end
+    revisions: tuple[dict, ...] = ()  # the changes to its published figures (data/revisions.csv)
     # What the dataset was read from (package description and file bytes), when known: equal
     # digests mean equal datasets, so caches need not hash the rows again.
     source_digest: str = ""
@@ -216,6 +217,8 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
             if not found:
                 for name in unchecked:
                     cache.current.put(keys[name], b"valid")
+    if revisions_mod.RESOURCE in shown_csvs:
+        problems += revisions_mod.check(tables, descriptors, shown_csvs[revisions_mod.RESOURCE])
     overdue = set()
     for descriptor in descriptors:
         late = freshness.overdue_problem(descriptor, tables.get(descriptor["name"]), shown_csvs[descriptor["name"]], today)
@@ -233,6 +236,9 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     named_sources = {s["name"]: s for s in package_sources if s.get("name")}
     # A dataset that names none of its sources falls back on the package's only source, if it has one.
     sources = package_sources if len(package_sources) == 1 else ()
+    revision_rows = tables.get(revisions_mod.RESOURCE)
+    revision_records = [{k: _plain(v) for k, v in r.items()} for r in revision_rows.to_dict("records")] \
+        if revision_rows is not None else []
     unit_rows = tables.get(units_mod.UNITS_RESOURCE)
     unit_table = units_mod.unit_table(unit_rows.to_dict("records")) if unit_rows is not None else {}
     datasets = []
@@ -255,11 +261,13 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 notes=tuple(d.get("notes", [])),
                 update_frequency=d.get("updateFrequency"),
                 overdue=d["name"] in overdue,
+                revisions=tuple(r for r in revision_records if r.get("dataset") == d["name"]),
                 units=units_mod.for_codes(unit_table, tables[d["name"]][units_mod.CODE].dropna().unique())
                 if units_mod.CODE in tables[d["name"]].columns else {},
                 # Being overdue changes the pages, though not the files: it counts in the digest.
                 source_digest=_source_digest(text, d["name"], file_digests.get(d["name"]),
-                                             [file_digests.get(n) for n in _refers(d)[1:]])
+                                             [file_digests.get(n) for n in _refers(d)[1:]]
+                                             + [file_digests.get(revisions_mod.RESOURCE, "")])
                 + ("+overdue" if d["name"] in overdue and file_digests.get(d["name"]) else ""),
             )
         )

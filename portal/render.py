@@ -18,7 +18,7 @@ from .content import Announcement
 from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter, isolate_latin
-from . import freshness, provenance
+from . import freshness, provenance, revisions as revisions_mod
 from .indicators import Indicator, category_title, field_title, format_value
 from .units import CODE, labelled, ranked, unit_name
 from .search import make_search_context
@@ -184,6 +184,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             ranked_rows=lambda indicator: ranked_rows(indicator, data.province_code, data.fmt),
             unit_figures=lambda indicator, code: unit_figures(indicator, code, data.province_code, data.fmt),
             unit_pages=lambda: unit_pages(data.indicators, data.province_code),
+            revision_rows=lambda dataset: revision_rows(dataset, data.fmt),
             freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
             table_limit=TABLE_ROWS,
             field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
@@ -272,6 +273,32 @@ def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dic
                       "value": format_value(dataset, name, r[name], fmt),
                       "above": None if province is None else r[name] >= province[name]}
                      for n, r in enumerate(ranked(same, name, province_code), start=1)]}
+
+
+def revision_rows(dataset: Dataset, fmt: Formatter) -> list[dict]:
+    """The dataset's revisions, newest first, with the row, old and new values written for the page's language."""
+    lang = fmt.lang.code
+    time = dataset.time_field
+
+    def shown(name: str, value):
+        if value in (None, ""):
+            return "–"
+        try:
+            spec = dataset.field(name)
+        except StopIteration:
+            return str(value)
+        if spec.type in ("integer", "number"):
+            return format_value(dataset, name, float(value), fmt)
+        if spec.type in ("date", "year"):
+            return fmt.period(value)
+        return format_value(dataset, name, value, fmt)
+
+    rows = []
+    for r in revisions_mod.for_dataset(list(dataset.revisions), dataset.name, lang):
+        where = shown(time, r["row"]) if time else str(r["row"])
+        rows.append({**r, "row_text": f"{where} · {labelled(dataset.units, r['unit_code'], lang)}",
+                     "old_text": shown(r["field"], r.get("old_value")), "new_text": shown(r["field"], r.get("new_value"))})
+    return rows
 
 
 def _table_rows(dataset: Dataset, fmt: Formatter) -> list[list[str]]:

@@ -160,7 +160,7 @@ def test_catalogue_lists_every_dataset_with_columns_and_downloads(shipped_site, 
     sections = page.select("section.dataset")
     assert [s["id"] for s in sections] == [
         "dataset-id_cards", "dataset-eid_accounts", "dataset-online_dossiers", "dataset-tasks",
-        "dataset-public_services", "dataset-online_dossiers_monthly", "dataset-units"]
+        "dataset-public_services", "dataset-online_dossiers_monthly", "dataset-revisions", "dataset-units"]
     for section in sections:
         assert section.select("table.columns tbody tr")
         assert {a.get_text() for a in section.select(".facts a")} >= {"CSV", "JSON"}
