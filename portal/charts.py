@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import vl_convert as vlc
 
-from . import cache, chart_kinds, fonts, workers
+from . import cache, chart_kinds, fonts, svg_fonts, workers
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
@@ -19,6 +19,8 @@ SIZES = {"narrow": 300, "wide": 720}
 # Room past the longest bar for its value label.
 HEADROOM = 1.3
 WIDE_MEDIA = "(min-width: 45em)"
+# Total heights of line charts (the plot is fitted inside, with its axes and labels).
+LINE_HEIGHTS = {"narrow": 300, "wide": 360}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', Arial, sans-serif"
 # Colours checked at 3:1 or more against the white chart background.
 COLOURS = ["#1d5a9e", "#b4540a", "#2f7d4f", "#6b4fa0"]
@@ -64,6 +66,11 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
         _INLINE.clear()
         spec = _fill_data(BUILDERS[view](dataset, chart, province_code, fmt, _, width).to_dict(validate=validate))
         spec.update(_settings(width))
+        if view == "line":
+            # A fixed size, whatever the values: labels near the top are fitted inside, and a new
+            # month never changes the chart's box (which every page's cache key includes).
+            spec["autosize"] = {"contains": "padding", "type": "fit"}
+            spec["height"] = LINE_HEIGHTS[size]
         if validate:
             alt.LayerChart.from_dict(spec)  # raises on anything the Vega-Lite schema refuses
         if _rtl(fmt):
@@ -116,8 +123,18 @@ def _svg(spec: str, locale: str) -> str:
     if stored is not None:
         return stored.decode("utf-8")
     svg = convert("vegalite_to_svg", json.loads(spec), format_locale=json.loads(locale))
+    svg = _with_measured_font(svg)
     cache.current.put(key, svg.encode("utf-8"))
     return svg
+
+
+def _with_measured_font(svg: str) -> str:
+    """The SVG carrying the glyphs of the font its labels were measured with (see svg_fonts.py);
+    unchanged when no measurement font could be made (no cache folder, or the fonts are missing)."""
+    folder = fonts.load_measure_fonts(cache.current.folder, FONT)
+    if folder is None:
+        return svg
+    return svg_fonts.embed_fonts(svg, fonts.measure_files(folder, FONT), FONT)
 
 
 def convert(function: str, *args, **kwargs):
@@ -321,7 +338,11 @@ def _hbars(dataset: Dataset, y: str, items: list[tuple[str, float]], rule: tuple
     layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size, fmt)
     if rule is not None:
         rule_data = _data([{"value": scaled_rule, "text": rule[1]}])
-        line = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x=alt.X("value:Q"))
+        # A mark across each bar rather than a line down the whole chart, which would run through
+        # the names written above the bars.
+        marks = _data([{"label": v["label"], "value": scaled_rule} for v in values])
+        line = alt.Chart(marks).mark_tick(color=TARGET_COLOUR, thickness=3, size=bar_size + 8).encode(
+            x=alt.X("value:Q"), y=alt.Y("label:N", sort=order))
         rule_label = alt.Chart(rule_data).mark_text(
             color=TARGET_COLOUR, baseline="bottom", dy=-2, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
         ).encode(x=alt.X("value:Q"), text=alt.Text("text:N"))

@@ -44,8 +44,11 @@ def test_online_rates_bars_by_scope_with_the_target_rule():
         ("The 25 essential services", 0.744)]
     assert bars["encoding"]["x"]["axis"]["format"] == ".2~%"
     assert bars["encoding"]["x"]["scale"]["domain"] == [0, 1]
-    (rule,) = layers_with(spec, "rule")
-    assert values(rule, spec) == [{"value": 0.4, "text": "Target 40%"}]
+    # The target: a mark across each bar, and its label above the plot.
+    (ticks,) = layers_with(spec, "tick")
+    assert {v["value"] for v in values(ticks, spec)} == {0.4} and len(values(ticks, spec)) == 4
+    label = next(layer for layer in layers_with(spec, "text") if values(layer, spec) == [{"value": 0.4, "text": "Target 40%"}])
+    assert label["mark"]["y"] == 0 and label["mark"]["baseline"] == "bottom"
     assert spec["usermeta"]["embedOptions"]["formatLocale"]["decimal"] == "."
 
 
@@ -148,8 +151,7 @@ def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
     (bars, *_rest) = layers_with(spec, "bar")
     assert bars["encoding"]["x"]["scale"]["reverse"] is True
     assert bars["encoding"]["y"]["axis"]["orient"] == "right"
-    (rule,) = layers_with(spec, "rule")
-    texts = [row["text"] for row in values(rule, spec)]
+    texts = [row["text"] for layer in layers_with(spec, "text") for row in values(layer, spec) if "Target" in row["text"]]
     assert texts == ["\u202bTarget 40%\u202c"]  # the English msgid here; RTL embedding around it
     assert all(label["mark"]["align"] == "right" for label in layers_with(spec, "text") if isinstance(label["mark"], dict) and "align" in label["mark"])
     order = bars["encoding"]["y"]["sort"]

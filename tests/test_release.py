@@ -39,7 +39,7 @@ def test_csv_files_are_utf8_with_a_byte_order_mark(shipped_site):
 def test_json_holds_the_same_rows(shipped_site):
     document = json.loads((shipped_site / "data/tasks.json").read_text(encoding="utf-8"))
     assert document["data"] == [{"date": "2023-12-31", "unit_code": "40", "assigned": 25, "completed": 23,
-                                 "recurring": 14, "in_progress": 2}]
+                                 "recurring": 14, "in_progress": 2, "unit_name": "Tỉnh Nghệ An"}]
     assert document["titles"]["vi"] and [f["name"] for f in document["fields"]][:2] == ["date", "unit_code"]
 
 

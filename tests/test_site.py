@@ -145,7 +145,9 @@ def test_downloads_hold_the_real_figures(shipped_site):
     # UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese correctly.
     raw = (shipped_site / "data/id_cards.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert raw.decode("utf-8-sig").splitlines() == ["date,unit_code,cards_issued,eligible_coverage_pct", "2023-12-31,40,2852992,100"]
+    # Each unit code comes with the unit's name, so the file reads on its own.
+    assert raw.decode("utf-8-sig").splitlines() == ["date,unit_code,cards_issued,eligible_coverage_pct,unit_name",
+                                                    "2023-12-31,40,2852992,100,Tỉnh Nghệ An"]
     document = json.loads((shipped_site / "data/eid_accounts.json").read_text(encoding="utf-8"))
     with (ROOT / "data" / "eid_accounts.csv").open(encoding="utf-8") as f:
         shipped = list(csv.DictReader(f))
