@@ -7,15 +7,19 @@ from dataclasses import dataclass
 
 import vl_convert as vlc
 
+from . import chart_kinds, fonts, svg_fonts
 from .data import Dataset
 from .i18n import Formatter
 from .indicators import category_title, field_title, format_value, scope_rows
+from .units import ranked, unit_name
 
 # Two layouts, so phones get legible text instead of a shrunken desktop chart; widths are totals.
 SIZES = {"narrow": 300, "wide": 720}
 # Room past the longest bar for its value label.
 HEADROOM = 1.3
 WIDE_MEDIA = "(min-width: 45em)"
+# Total heights of line charts (the plot is fitted inside, with its axes and labels).
+LINE_HEIGHTS = {"narrow": 300, "wide": 360}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans Arabic', Arial, sans-serif"
 # Colours checked at 3:1 or more against the white chart background.
 COLOURS = ["#1d5a9e", "#b4540a", "#2f7d4f", "#6b4fa0"]
@@ -52,13 +56,20 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
     global alt
     if alt is None:
         import altair as alt
-    chart = dataset.indicator["chart"]
-    maker = {"bar": _bar, "grouped": _grouped, "progress": _progress}[chart["type"]]
+    chart = chart_kinds.roles(dataset.indicator["chart"], dataset.time_field)
     specs = {}
-    for size, width in SIZES.items():
+    # The main chart's files keep their names (SIZE); a second view's are VIEW-SIZE.
+    views = chart_kinds.views(dataset, province_code)
+    for view, (size, width) in [(v, s) for v in views for s in SIZES.items()]:
+        name = size if view == views[0] else f"{view}-{size}"
         _INLINE.clear()
-        spec = _fill_data(maker(dataset, chart, province_code, fmt, _, width).to_dict(validate=validate))
+        spec = _fill_data(BUILDERS[view](dataset, chart, province_code, fmt, _, width).to_dict(validate=validate))
         spec.update(_settings(width))
+        if view == "line":
+            # A fixed size, whatever the values: labels near the top are fitted inside, and a new
+            # month never changes the chart's box (which every page's cache key includes).
+            spec["autosize"] = {"contains": "padding", "type": "fit"}
+            spec["height"] = LINE_HEIGHTS[size]
         if validate:
             alt.LayerChart.from_dict(spec)  # raises on anything the Vega-Lite schema refuses
         if _rtl(fmt):
@@ -66,25 +77,37 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
         spec["usermeta"] = {"embedOptions": {
             "actions": False, "renderer": "svg", "formatLocale": fmt.d3_format_locale(),
         }}
-        specs[size] = spec
+        specs[name] = spec
     return specs
 
 
 def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
-    """Make the specs of one chart and render each to SVG with vl-convert."""
+    """Make the specs of one chart and render each to SVG with vl-convert (see use_fonts)."""
     specs = make_chart_specs(dataset, province_code, fmt, _)
     locale = fmt.d3_format_locale()
-    svgs = {size: convert("vegalite_to_svg", spec, format_locale=locale) for size, spec in specs.items()}
+    svgs = {size: _with_measured_font(convert("vegalite_to_svg", json.loads(json.dumps(spec, sort_keys=True)),
+                                              format_locale=locale)) for size, spec in specs.items()}
     return Chart(
         slug=dataset.indicator["slug"], lang=fmt.lang.code,
         title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
     )
 
 
+# The measurement fonts' files by style (see use_fonts), embedded into each SVG; none until fonts are given.
+_FONT_FILES: dict = {}
+
+
 def use_fonts(folder) -> None:
-    """Measure and draw chart text with the fonts in `folder` (see fonts.load_measure_fonts) from now on."""
+    """Measure chart text with the fonts in `folder` (see fonts.load_measure_fonts), and embed them in every SVG, from now on."""
     if folder is not None:
         vlc.register_font_directory(str(folder))
+        _FONT_FILES.update(fonts.measure_files(folder, FONT))
+
+
+def _with_measured_font(svg: str) -> str:
+    """The SVG carrying the glyphs of the font its labels were measured with (see svg_fonts.py);
+    unchanged when no measurement font could be made (no memo folder, or the fonts are missing)."""
+    return svg_fonts.embed_fonts(svg, _FONT_FILES, FONT) if _FONT_FILES else svg
 
 
 def convert(function: str, *args, **kwargs):
@@ -166,8 +189,9 @@ def _embed_rtl(node) -> None:
         for key, value in node.items():
             if key == "values" and isinstance(value, list):
                 for row in value:
-                    for name, cell in row.items():
-                        if isinstance(cell, str):
+                    # Axis tick values are dates, not texts; so is a row's "date", which Vega parses.
+                    for name, cell in (row.items() if isinstance(row, dict) else ()):
+                        if isinstance(cell, str) and name != "date":
                             row[name] = f"\u202b{cell}\u202c"
             elif key in ("sort", "domain") and isinstance(value, list) and all(isinstance(v, str) for v in value):
                 # Orders and colour domains name the same labels, so they must match them exactly.
@@ -216,85 +240,223 @@ def _domain(values, narrow: bool, fmt: Formatter) -> alt.Scale:
 
 
 def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    """Bars for the categories (or the several measures) of the latest date."""
     lang = fmt.lang.code
-    x, y, target = chart["x"], chart["y"], chart.get("target")
-    over_time = x == dataset.time_field
-    rows = scope_rows(dataset, province_code, latest_only=not over_time)
-    values = [{
-        "label": fmt.period(r[x]) if over_time else category_title(dataset, x, r[x], lang),
-        "value": _scaled(dataset, y, r[y]),
-        "text": format_value(dataset, y, r[y], fmt),
-    } for r in rows]
-    order = [v["label"] for v in values]
-    value_title = field_title(dataset, y, lang)
-    fmt_code = _value_format(dataset, y)
-    tooltip = [alt.Tooltip("label:N", title=field_title(dataset, x, lang)),
-               alt.Tooltip("text:N", title=value_title)]
+    category, target = chart["category"], chart["target"]
+    rows = scope_rows(dataset, province_code, latest_only=True)
+    y = chart["measures"][0]
+    if category:
+        items = [(category_title(dataset, category, r[category], lang), r[y]) for r in rows if r.get(y) is not None]
+        label_title = field_title(dataset, category, lang)
+    else:
+        row = rows[-1] if rows else {}
+        items = [(field_title(dataset, m, lang), row[m]) for m in chart["measures"] if row.get(m) is not None]
+        label_title = _("Figure")
+    goal = next((r[target] for r in rows if target and r.get(target) is not None), None)
+    rule = None
+    if goal is not None:
+        shown = fmt.percent(goal) if dataset.field(target).is_percent else fmt.number(goal)
+        rule = (goal, _("Target {value}").format(value=shown))
+    return _hbars(dataset, y, items, rule, label_title, fmt, width)
+
+
+def _hbars(dataset: Dataset, y: str, items: list[tuple[str, float]], rule: tuple | None, label_title: str,
+           fmt: Formatter, width: int):
+    """Horizontal bars, one per (label, value), with an optional reference rule (value, text)."""
+    percent = dataset.field(y).is_percent
     narrow = width < 400
+    top = 1 if percent else max([v for _l, v in items] + [rule[0] if rule else 0]) * (1.5 if narrow else HEADROOM) or 1
+    scaled_rule = _scaled(dataset, y, rule[0]) if rule else None
+    values = []
+    for label, value in items:
+        text = format_value(dataset, y, value, fmt)
+        scaled = _scaled(dataset, y, value)
+        values.append({"label": label, "value": scaled, "text": text,
+                       "label_at": _clear_of_rule(scaled, text, scaled_rule, top, width)})
+    order = [v["label"] for v in values]
+    value_title = field_title(dataset, y, fmt.lang.code)
+    tooltip = [alt.Tooltip("label:N", title=label_title), alt.Tooltip("text:N", title=value_title)]
     bar_size = 24 if narrow else 32
     height = max(60, len(values) * _step(narrow, bar_size))
     base = _base(values, width, height)
     # Horizontal bars keep long category names readable on a phone.
     bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
         y=_band("label", order, narrow, fmt),
-        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt_code, tickCount=3 if narrow else 5),
-                scale=alt.Scale(domain=[0, 1], reverse=_rtl(fmt)) if dataset.field(y).is_percent
-                else _domain([v["value"] for v in values], narrow, fmt)),
+        x=alt.X("value:Q", title=value_title, axis=alt.Axis(format=_value_format(dataset, y), tickCount=3 if narrow else 5,
+                                                            labelOverlap=True, labelFlush=True),
+                scale=alt.Scale(domain=[0, 1], reverse=_rtl(fmt)) if percent else alt.Scale(domainMax=top, reverse=_rtl(fmt))),
         tooltip=tooltip,
     )
     labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
-        y=alt.Y("label:N", sort=order), x=alt.X("value:Q"), text=alt.Text("text:N"))
+        y=alt.Y("label:N", sort=order), x=alt.X("label_at:Q"), text=alt.Text("text:N"))
     layers = [bars, labels] + _band_labels(values, "label", order, narrow, bar_size, fmt)
-    target_rows = [r for r in rows if target and r.get(target) is not None]
-    if target_rows:
-        goal = target_rows[0][target]
-        rule_data = _data([{"value": _scaled(dataset, target, goal),
-                                      "text": _("Target {value}").format(value=fmt.percent(goal))}])
-        rule = alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2).encode(x=alt.X("value:Q"))
+    if rule is not None:
+        rule_data = _data([{"value": scaled_rule, "text": rule[1]}])
+        # A mark across each bar rather than a line down the whole chart, which would run through
+        # the names written above the bars.
+        marks = _data([{"label": v["label"], "value": scaled_rule} for v in values])
+        line = alt.Chart(marks).mark_tick(color=TARGET_COLOUR, thickness=3, size=bar_size + 8).encode(
+            x=alt.X("value:Q"), y=alt.Y("label:N", sort=order))
         rule_label = alt.Chart(rule_data).mark_text(
             color=TARGET_COLOUR, baseline="bottom", dy=-2, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
         ).encode(x=alt.X("value:Q"), text=alt.Text("text:N"))
-        layers += [rule, rule_label]
+        layers += [line, rule_label]
     return alt.layer(*layers)
 
 
-def _grouped(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+def _clear_of_rule(value, text: str, rule, top: float, width: int):
+    """Where a bar's value label starts: after the bar, or just past the rule when it would run through it.
+
+    Widths are estimated (about 8 px a character at 13 px bold) against the plot's share of the chart.
+    """
+    if rule is None or value is None or value >= rule:
+        return value
+    plot = width - 16 if width < 400 else width * 0.62
+    label = (8 * len(text) + 8) / plot * top
+    return rule if value + label > rule else value
+
+
+def _time_values(dataset: Dataset, value) -> str:
+    """A date or year as the ISO date Vega reads (a year stands at its first day)."""
+    return f"{int(value)}-01-01" if dataset.field(dataset.time_field).type == "year" else str(value)
+
+
+def _time_format(dataset: Dataset, fmt: Formatter) -> str:
+    if dataset.field(dataset.time_field).type == "year":
+        return "%Y"
+    return "%-d %b %Y" if fmt.lang.code == "en" else "%d/%m/%Y"
+
+
+def _line(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    """A line over time for each measure (or each category of the first), with points, direct end labels and the target."""
+    lang = fmt.lang.code
+    time, category, target = dataset.time_field, chart["category"], chart["target"]
+    rows = scope_rows(dataset, province_code, latest_only=False)
+    y = chart["measures"][0]
+    if category:
+        series = [(category_title(dataset, category, c, lang), y, lambda r, c=c: r.get(category) == c)
+                  for c in dict.fromkeys(r[category] for r in rows)]
+    else:
+        series = [(field_title(dataset, m, lang), m, lambda r: True) for m in chart["measures"]]
+    values = []
+    for name, measure, keep in series:
+        for r in rows:
+            if keep(r) and r.get(measure) is not None:
+                values.append({"series": name, "date": _time_values(dataset, r[time]), "when": fmt.period(r[time]),
+                               "value": _scaled(dataset, measure, r[measure]),
+                               "text": format_value(dataset, measure, r[measure], fmt)})
+    order = [name for name, _m, _k in series if any(v["series"] == name for v in values)]
+    narrow = width < 400
+    height = 220 if narrow else 280
+    goal = next((r[target] for r in reversed(rows) if target and r.get(target) is not None), None)
+    percent = dataset.field(y).is_percent
+    top = max([v["value"] for v in values] + [_scaled(dataset, target, goal) if goal is not None else 0]) or 1
+    # Room above the highest point for its two-line label.
+    domain_top = min(1.0, top * 1.25) if percent else top * 1.25
+    dates = sorted({v["date"] for v in values})
+    x = alt.X("date:T", title=None, scale=alt.Scale(reverse=_rtl(fmt), padding=12),
+              axis=alt.Axis(format=_time_format(dataset, fmt), labelOverlap=True, labelFlush=True, grid=False,
+                            values=dates if len(dates) <= 12 else alt.Undefined, tickCount=3 if narrow else 6))
+    yq = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, domain_top]),
+               axis=alt.Axis(format=_value_format(dataset, y), tickCount=4, labelOverlap=True,
+                             orient="right" if _rtl(fmt) else "left"))
+    colour = alt.Color("series:N", sort=order, legend=None, scale=alt.Scale(domain=order, range=COLOURS))
+    tooltip = [alt.Tooltip("series:N", title=_("Figure")), alt.Tooltip("when:N", title=_("Date")),
+               alt.Tooltip("text:N", title=_("Value"))]
+    base = _base(values, width, height)
+    lines = base.mark_line(strokeWidth=2.5).encode(x=x, y=yq, color=colour, detail="series:N")
+    points = base.mark_point(filled=True, size=64, opacity=1).encode(x=x, y=yq, color=colour, tooltip=tooltip)
+    ends = _end_labels(values, order, domain_top, height)
+    layers = [lines, points]
+    for where, baseline, dy in (("above", "bottom", -9), ("below", "top", 9)):
+        part = [e for e in ends if e["where"] == where]
+        if part:
+            layers.append(alt.Chart(_data(part)).mark_text(
+                fontSize=12, fontWeight="bold", baseline=baseline, dy=dy, lineBreak="\n", color=TEXT_COLOUR,
+                # Ends just before the point, on the side the line comes from.
+                align="left" if _rtl(fmt) else "right", dx=8 if _rtl(fmt) else -8).encode(x=x, y=alt.Y("value:Q"), text=alt.Text("label:N")))
+    layers += _annotations(dataset, chart, x, height, fmt)
+    title = None
+    if goal is not None:
+        shown = fmt.percent(goal) if dataset.field(target).is_percent else fmt.number(goal)
+        rule_data = _data([{"value": _scaled(dataset, target, goal)}])
+        layers.append(alt.Chart(rule_data).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=2)
+                      .encode(y=alt.Y("value:Q")))
+        # The target is named above the plot, where it can never run into a value.
+        text = _wrap(_("{target}: {value}").format(target=field_title(dataset, target, lang), value=shown),
+                     40 if narrow else 90)
+        if _rtl(fmt):  # titles are not data, so _embed_rtl does not reach them
+            text = [f"\u202b{line}\u202c" for line in ([text] if isinstance(text, str) else text)]
+        title = alt.TitleParams(text, color=TARGET_COLOUR, fontSize=12,
+                                fontWeight="bold", anchor="end" if _rtl(fmt) else "start", orient="top")
+    chart_ = alt.layer(*layers)
+    return chart_.properties(title=title) if title is not None else chart_
+
+
+def _wrap(text: str, limit: int) -> list[str] | str:
+    """Break a long label into lines of at most about `limit` characters."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > limit:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    lines.append(line)
+    return lines if len(lines) > 1 else lines[0]
+
+
+def _end_labels(values: list[dict], order: list[str], domain_top: float, height: int) -> list[dict]:
+    """Each series' last point, labelled with its name and value; a label too close to the one
+    above goes under its point instead."""
+    ends = []
+    for name in order:
+        last = max((v for v in values if v["series"] == name), key=lambda v: v["date"])
+        ends.append({**last, "label": f"{name}\n{last['text']}"})
+    ends.sort(key=lambda e: -e["value"])
+    previous = None
+    for end in ends:
+        px = height * (1 - end["value"] / domain_top)
+        end["where"] = "below" if previous is not None and px - previous < 34 else "above"
+        previous = px if end["where"] == "above" else px + 40
+    return ends
+
+
+def _annotations(dataset: Dataset, chart: dict, x, height: int, fmt: Formatter) -> list:
+    """Notable dates declared with the chart: a thin rule and a short label at the top of the plot."""
+    notes = [a for a in chart.get("annotations", []) if isinstance(a, dict) and a.get("date")]
+    if not notes:
+        return []
+    lang = fmt.lang.code
+    rows = [{"date": a["date"], "label": (a.get("texts") or {}).get(lang) or (a.get("texts") or {}).get("en", "")}
+            for a in notes]
+    data = _data(rows)
+    rule = alt.Chart(data).mark_rule(color=TRACK_STROKE, strokeDash=[2, 3]).encode(x=x)
+    label = alt.Chart(data).mark_text(fontSize=11, color=TEXT_COLOUR, baseline="top", y=2, dx=4 if not _rtl(fmt) else -4,
+                                      align="right" if _rtl(fmt) else "left").encode(x=x, text=alt.Text("label:N"))
+    return [rule, label]
+
+
+def _ranked(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+    """The units with a figure at the latest date, highest first, against the province figure."""
     lang = fmt.lang.code
     time = dataset.time_field
-    rows = scope_rows(dataset, province_code, latest_only=False)
-    periods = sorted({r[time] for r in rows})
-    values = []
-    for r in rows:
-        for m in chart["measures"]:
-            values.append({
-                "measure": field_title(dataset, m, lang), "period": fmt.period(r[time]),
-                "value": r[m], "text": fmt.number(r[m]),
-            })
-    order = [field_title(dataset, m, lang) for m in chart["measures"]]
-    narrow = width < 400
-    bar_size = 24 if narrow else 30
-    height = max(80, len(order) * _step(narrow, bar_size))
-    base = _base(values, width, height)
-    # Measures are named on the axis itself, so colour is never the only key.
-    encoding = dict(
-        y=_band("measure", order, narrow, fmt),
-        x=alt.X("value:Q", title=None, axis=alt.Axis(format=",.0f", tickCount=3 if narrow else 4),
-                scale=_domain([v["value"] for v in values], narrow, fmt)),
-        tooltip=[alt.Tooltip("period:N", title=_("Date")), alt.Tooltip("measure:N", title=_("Figure")),
-                 alt.Tooltip("text:N", title=_("Value"))],
-    )
-    if len(periods) > 1:
-        encoding["yOffset"] = alt.YOffset("period:N")
-        encoding["color"] = alt.Color("period:N", title=_("Date"), scale=alt.Scale(range=COLOURS))
-        bars = base.mark_bar(size=bar_size / len(periods)).encode(**encoding)
-    else:
-        encoding["color"] = alt.Color("measure:N", sort=order, legend=None, scale=alt.Scale(range=COLOURS))
-        bars = base.mark_bar(size=bar_size).encode(**encoding)
-    labels = base.mark_text(fontSize=13, fontWeight="bold", color=TEXT_COLOUR, **_end(fmt)).encode(
-        y=alt.Y("measure:N", sort=order), x=alt.X("value:Q"), text=alt.Text("text:N"),
-        **({"yOffset": alt.YOffset("period:N")} if len(periods) > 1 else {}))
-    names = [{"measure": m} for m in order]
-    return alt.layer(bars, labels, *_band_labels(names, "measure", order, narrow, bar_size, fmt))
+    y = (chart["parts"] or chart["measures"])[0]
+    records = [r for r in dataset.records() if r.get(y) is not None]
+    if chart["category"]:
+        # One category stands for the indicator: the headline's, else the first.
+        wanted = dataset.indicator.get("headline", {}).get("where", {}).get(chart["category"])
+        wanted = wanted if wanted is not None else records[0][chart["category"]]
+        records = [r for r in records if r.get(chart["category"]) == wanted]
+    others = [r for r in records if str(r.get("unit_code")) != province_code]
+    latest = max(r.get(time) for r in others) if time else None
+    at = [r for r in records if not time or r.get(time) == latest]
+    items = [(unit_name(dataset.units, r["unit_code"], lang), r[y]) for r in ranked(at, y, province_code)]
+    province = next((r[y] for r in at if str(r.get("unit_code")) == province_code), None)
+    rule = None
+    if province is not None:
+        rule = (province, _("Province: {value}").format(value=format_value(dataset, y, province, fmt)))
+    return _hbars(dataset, y, items, rule, _("Unit"), fmt, width)
 
 
 def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
@@ -334,3 +496,7 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     chart_ = alt.layer(track, bars, labels, *_band_labels(tracks, "label", order, narrow, bar_size, fmt)).properties(
         width=width, height=height)
     return chart_
+
+
+# Builders by kind; chart_kinds.KINDS says when each one is drawn.
+BUILDERS = {"line": _line, "bar": _bar, "progress": _progress, "ranked": _ranked}

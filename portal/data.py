@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import freshness, provenance, revisions as revisions_mod, units as units_mod
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -20,7 +21,8 @@ from .table import read_table
 
 PACKAGE_FILE = "datapackage.json"
 TYPES = ("string", "integer", "number", "date", "year")
-CHART_TYPES = ("bar", "grouped", "progress")
+# Older declarations name a chart type; the kind drawn now follows the shape of the data (chart_kinds.py).
+CHART_TYPES = ("bar", "grouped", "progress", "line")
 # The reference validator reads about 25,000 rows a second: past this size the portal's own
 # streaming checks, which cover the same Table Schema rules, stand alone.
 FRICTIONLESS_MAX_BYTES = 5_000_000
@@ -59,6 +61,11 @@ class Dataset:
     primary_key: tuple[str, ...]
     indicator: dict | None
     rules: tuple[dict, ...] = ()
+    notes: tuple[dict, ...] = ()  # each {"where": {field: value}, "texts": {language: text}}
+    update_frequency: str | None = None  # an ISO 8601 duration such as "P1M"
+    overdue: bool = False  # its next update was due before the build's day
+    units: dict = field(default_factory=dict)  # the units its rows name: code -> names, level, parent, end
+    revisions: tuple[dict, ...] = ()  # the changes to its published figures (data/revisions.csv)
 
     @property
     def time_field(self) -> str | None:
@@ -183,6 +190,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
 
     problems: list[Problem] = []
     descriptors = _check_package(package, text, shown, problems)
+    known_sources = {s.get("name") for s in package.get("sources", []) if isinstance(s, dict) and s.get("name")}
     tables: dict[str, pd.DataFrame | None] = {}
     file_digests: dict[str, str | None] = {}
     shown_csvs = {}
@@ -192,6 +200,8 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         frame, digest = _read_table(remember, csv_path, descriptor, shown_csv, problems)
         tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
         if frame is not None:
+            problems += provenance.check_row_sources(frame, [f.get("name") for f in descriptor["schema"]["fields"]],
+                                                     known_sources, shown_csv)
             # Checked again only when the table, its description or the day changes.
             problems += _checked(remember, "rules", descriptor, [shown_csv, digest], today,
                                  lambda: check_rules(descriptor, frame, shown_csv, today))
@@ -221,6 +231,14 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
             if not found:
                 for name in unchecked:
                     remember("frictionless", keys[name], lambda: "valid", keep=_valid)
+    if revisions_mod.RESOURCE in shown_csvs:
+        problems += revisions_mod.check(tables, descriptors, shown_csvs[revisions_mod.RESOURCE])
+    overdue = set()
+    for descriptor in descriptors:
+        late = freshness.overdue_problem(descriptor, tables.get(descriptor["name"]), shown_csvs[descriptor["name"]], today)
+        if late is not None:
+            overdue.add(descriptor["name"])
+            problems.append(late)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]
@@ -228,7 +246,15 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         raise BuildError(problems)
 
     licence = (package.get("licenses") or [{}])[0]
-    sources = tuple(_source_titles(s) for s in package.get("sources", []))
+    package_sources = tuple(_source_titles(s) for s in package.get("sources", []))
+    named_sources = {s["name"]: s for s in package_sources if s.get("name")}
+    # A dataset that names none of its sources falls back on the package's only source, if it has one.
+    sources = package_sources if len(package_sources) == 1 else ()
+    revision_rows = tables.get(revisions_mod.RESOURCE)
+    revision_records = [{k: _plain(v) for k, v in r.items()} for r in revision_rows.to_dict("records")] \
+        if revision_rows is not None else []
+    unit_rows = tables.get(units_mod.UNITS_RESOURCE)
+    unit_table = units_mod.unit_table(unit_rows.to_dict("records")) if unit_rows is not None else {}
     datasets = []
     for d in descriptors:
         fields = tuple(_make_field(f) for f in d["schema"]["fields"])
@@ -240,23 +266,35 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
                 descriptions=d.get("descriptions", {}),
                 fields=fields,
                 frame=tables[d["name"]],
-                sources=tuple(_source_titles(s) for s in d.get("sources", [])) or sources,
+                sources=provenance.resolve_sources([provenance.reference(s) or _source_titles(s)
+                                                    for s in d.get("sources", [])], named_sources, sources),
                 licence=d.get("licenses", [licence])[0],
                 primary_key=tuple(d["schema"].get("primaryKey", [])),
                 indicator=d.get("indicator"),
                 rules=tuple(d.get("rules", [])),
+                notes=tuple(d.get("notes", [])),
+                update_frequency=d.get("updateFrequency"),
+                overdue=d["name"] in overdue,
+                revisions=tuple(r for r in revision_records if r.get("dataset") == d["name"]),
+                units=units_mod.for_codes(unit_table, tables[d["name"]][units_mod.CODE].dropna().unique())
+                if units_mod.CODE in tables[d["name"]].columns else {},
             )
         )
     if digests is not None:
-        digests.update({d["name"]: _source_digest(text, d["name"], file_digests.get(d["name"])) for d in descriptors})
+        for d in descriptors:
+            # Being overdue changes the pages, though not the files: it counts in the digest.
+            digest = _source_digest(text, d["name"], file_digests.get(d["name"]),
+                                    [file_digests.get(n) for n in _refers(d)[1:]] + [file_digests.get(revisions_mod.RESOURCE, "")])
+            digests[d["name"]] = digest + ("+overdue" if digest and d["name"] in overdue else "")
     return datasets
 
 
-def _source_digest(package_text: str, name: str, file_digest: str | None) -> str:
-    """Everything a Dataset is made of: the whole package description and the file's bytes."""
-    if file_digest is None:
+def _source_digest(package_text: str, name: str, file_digest: str | None, referred: list | None = None) -> str:
+    """Everything a Dataset is made of: the whole package description, the file's bytes and those
+    of the tables it refers to (whose unit names it shows)."""
+    if file_digest is None or None in (referred or []):
         return ""
-    return hashlib.sha256(f"{package_text}\0{name}\0{file_digest}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{package_text}\0{name}\0{file_digest}\0{referred or []}".encode("utf-8")).hexdigest()
 
 
 def _check_package(package, text: str, shown: str, problems: list[Problem]) -> list[dict]:
@@ -291,6 +329,10 @@ def _check_package(package, text: str, shown: str, problems: list[Problem]) -> l
         for message in describe_rules(res):
             bad(message)
         field_names = {f.get("name") for f in fields}
+        provenance.check_resource(res, {s.get("name") for s in package.get("sources", []) if isinstance(s, dict)},
+                                  field_names, bad)
+        if res.get("updateFrequency") is not None and freshness.parse_duration(res["updateFrequency"]) is None:
+            bad("\"updateFrequency\" must be an ISO 8601 duration such as \"P1M\" (monthly) or \"P1Y\" (yearly)")
         indicator = res.get("indicator")
         if indicator is not None:
             _check_indicator(indicator, field_names, bad)
@@ -313,11 +355,14 @@ def _check_indicator(indicator: dict, field_names: set, bad) -> None:
         bad("indicator \"tags\" must be a list of words, in any of the languages")
     chart = indicator.get("chart", {})
     headline = indicator.get("headline", {})
-    if chart.get("type") not in CHART_TYPES:
-        bad(f"chart type must be one of {', '.join(CHART_TYPES)}")
+    if chart.get("type") is not None and chart.get("type") not in CHART_TYPES:
+        bad(f"chart type must be one of {', '.join(CHART_TYPES)}, or left out (the data's shape chooses)")
+    if not (chart.get("measures") or chart.get("parts") or chart.get("y")):
+        bad("chart needs \"measures\" (the figures to draw) or \"parts\" and \"total\"")
     used = [headline.get(k) for k in ("value", "of", "target")] + list(headline.get("where", {}))
     used += [chart.get(k) for k in ("x", "y", "target", "total", "category")]
     used += chart.get("measures", []) + chart.get("parts", [])
+    used += [a.get("field") for a in chart.get("annotations", []) if isinstance(a, dict)]
     for name in used:
         if name is not None and name not in field_names:
             bad(f"indicator refers to an unknown field {name!r}")
@@ -349,6 +394,10 @@ def _source_titles(source: dict) -> dict:
     """A source's citation by language; the standard `title` stands in for missing languages."""
     titles = dict(source.get("titles", {}))
     titles.setdefault("", source.get("title", ""))
+    # Kept beside the citations so rows can name their source and readers can follow its link.
+    for key in ("name", "path"):
+        if source.get(key):
+            titles[key] = source[key]
     return titles
 
 

@@ -128,6 +128,13 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
     return folder
 
 
+def measure_files(folder: Path, font_list: str) -> dict[str, Path]:
+    """The measurement font files in `folder` (from load_measure_fonts), by style."""
+    family = _names(font_list)[0]
+    faces = {style: folder / f"{family}-{style}.ttf" for style in STYLES}
+    return {style: path for style, path in faces.items() if path.exists()}
+
+
 def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, folder: Path) -> None:
     from fontTools import merge
 

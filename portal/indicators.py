@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from . import chart_kinds, provenance
 from .data import Dataset
 from .i18n import Formatter
+from .units import unit_name
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,11 @@ class Headline:
     label: str
     value: str
     detail: str  # "of 2,389,718 (79.49%)", "target 40%: +5.03 points", or ""
-    as_of: str
+    as_of: str  # the date of the headline's own row
+    sources: tuple[str, ...] = ()  # the citations of the headline's row, in the page's language
+    change: str = ""  # the movement since the previous figure, in words
+    sparkline: str = ""  # SVG polyline points (in a 100 × 24 box) when the series has three or more points
+    began: str = ""  # for a single figure: when its series began
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,74 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
     spec = dataset.indicator
     rows = scope_rows(dataset, province_code, latest_only=True)
     as_of = fmt.date(dataset.as_of) if dataset.as_of else ""
+    headline = _make_headline(dataset, spec["headline"], rows, fmt, _, as_of)
+    history = _series(dataset, spec["headline"], province_code)
+    views = chart_kinds.views(dataset, province_code)
+    headline = _with_movement(headline, dataset, spec["headline"]["value"], history, not views, fmt, _)
     return Indicator(
         slug=spec["slug"],
         dataset=dataset,
         title=dataset.titles.get(lang, dataset.name),
-        headline=_make_headline(dataset, spec["headline"], rows, fmt, _, as_of),
-        summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, _)),
+        headline=headline,
+        summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, _, views)),
     )
+
+
+def _series(dataset: Dataset, spec: dict, province_code: str) -> list[dict]:
+    """The province-wide rows of the headline's figure over time, oldest first (those with a value)."""
+    where = spec.get("where", {})
+    rows = scope_rows(dataset, province_code, latest_only=False)
+    rows = [r for r in rows if all(r.get(k) == v for k, v in where.items()) and r.get(spec["value"]) is not None]
+    time = dataset.time_field
+    return sorted(rows, key=lambda r: r[time]) if time else rows
+
+
+def _with_movement(headline: Headline, dataset: Dataset, value: str, history: list[dict], single: bool,
+                   fmt: Formatter, _) -> Headline:
+    """The headline with its row's date and sources, its change since the previous figure and a sparkline."""
+    if not history:
+        return headline
+    time = dataset.time_field
+    last = history[-1]
+    lang = fmt.lang.code
+    sources = tuple(s.get(lang) or s.get("") for s in provenance.row_sources(dataset, last))
+    as_of = fmt.period(last[time]) if time else headline.as_of
+    change = began = ""
+    if len(history) >= 2:
+        change = change_sentence(dataset, value, history[-2], last, fmt, _)
+    elif single and time:
+        began = _("This series began on {date}, with this figure; a chart appears once a second date is published.").format(
+            date=fmt.period(last[time]))
+    points = sparkline([r[value] for r in history]) if len(history) >= 3 else ""
+    return replace(headline, as_of=as_of, sources=sources, change=change, sparkline=points, began=began)
+
+
+def change_sentence(dataset: Dataset, name: str, before: dict, after: dict, fmt: Formatter, _) -> str:
+    """"Up 895,177 (+59.9%) since 15 April 2023", in words, for two rows of one field."""
+    time = dataset.time_field
+    old, new = before[name], after[name]
+    date = fmt.period(before[time]) if time else ""
+    diff = new - old
+    if diff == 0:
+        return _("Unchanged since {date}.").format(date=date)
+    if dataset.field(name).is_percent:
+        amount = _("{points} percentage points").format(points=fmt.number(abs(diff)))
+        if diff > 0:
+            return _("Up {amount} since {date}.").format(amount=amount, date=date)
+        return _("Down {amount} since {date}.").format(amount=amount, date=date)
+    relative = fmt.percent(100 * abs(diff) / abs(old)) if old else ""
+    amount = fmt.number(abs(diff)) + (f" ({relative})" if relative else "")
+    if diff > 0:
+        return _("Up {amount} since {date}.").format(amount=amount, date=date)
+    return _("Down {amount} since {date}.").format(amount=amount, date=date)
+
+
+def sparkline(values: list[float], width: int = 100, height: int = 24) -> str:
+    """SVG polyline points for a small line of `values`, in a width × height box (1 px margin)."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1
+    step = (width - 2) / (len(values) - 1)
+    return " ".join(f"{1 + i * step:.1f},{height - 1 - (v - low) / span * (height - 2):.1f}" for i, v in enumerate(values))
 
 
 def _make_headline(dataset, spec, rows, fmt, _, as_of) -> Headline:
@@ -108,26 +175,29 @@ def _target_sentence(diff: float, target: str, fmt: Formatter, _) -> str:
     return _("{points} percentage points below the target of {target}").format(points=fmt.number(-diff), target=target)
 
 
-def _make_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _):
+def _make_summary(dataset: Dataset, declared: dict, province_code: str, fmt: Formatter, _, views: list[str]):
     lang = fmt.lang.code
     time = dataset.time_field
-    if chart["type"] == "bar" and chart["x"] == time:
-        rows = scope_rows(dataset, province_code, latest_only=False)
-        if not rows:
-            return
-        first, last = rows[0], rows[-1]
-        y = chart["y"]
-        yield _("{title}: {value} as of {date}.").format(
-            title=field_title(dataset, y, lang), value=format_value(dataset, y, last[y], fmt),
-            date=fmt.period(last[time]))
-        if len(rows) > 1:
-            yield _("That is {change} more than on {date}.").format(
-                change=fmt.number(last[y] - first[y]), date=fmt.period(first[time]))
+    chart = chart_kinds.roles(declared, time)
+    main = views[0] if views else None
+    if main == "line" or (main is None and not chart["parts"]):
+        yield from _over_time(dataset, chart, province_code, fmt, _)
+        if "ranked" in views:
+            yield from _ranked_summary(dataset, chart, province_code, fmt, _)
         return
     rows = scope_rows(dataset, province_code, latest_only=True)
     period = fmt.period(rows[0][time]) if rows and time else ""
-    if chart["type"] == "bar":
-        x, y, target = chart["x"], chart["y"], chart.get("target")
+    if main == "bar" and not chart["category"]:
+        whole, *parts = chart["measures"]
+        for row in rows:
+            for part in parts:
+                if row.get(whole) and row.get(part) is not None:
+                    yield _("{part_title}: {part}, that is {share} of {whole_title} ({whole}), as of {date}.").format(
+                        part_title=field_title(dataset, part, lang), part=fmt.number(row[part]),
+                        share=fmt.percent(100 * row[part] / row[whole]),
+                        whole_title=field_title(dataset, whole, lang), whole=fmt.number(row[whole]), date=period)
+    elif main == "bar":
+        x, y, target = chart["category"], chart["measures"][0], chart.get("target")
         for row in rows:
             if target and row.get(target) is not None:
                 yield "{}: {}, {}.".format(
@@ -140,16 +210,7 @@ def _make_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Format
                 period=period, high=category_title(dataset, x, high[x], lang),
                 high_value=format_value(dataset, y, high[y], fmt),
                 low=category_title(dataset, x, low[x], lang), low_value=format_value(dataset, y, low[y], fmt))
-    elif chart["type"] == "grouped":
-        whole, *parts = chart["measures"]
-        for row in rows:
-            for part in parts:
-                if row.get(whole):
-                    yield _("{part_title}: {part}, that is {share} of {whole_title} ({whole}), as of {date}.").format(
-                        part_title=field_title(dataset, part, lang), part=fmt.number(row[part]),
-                        share=fmt.percent(100 * row[part] / row[whole]),
-                        whole_title=field_title(dataset, whole, lang), whole=fmt.number(row[whole]), date=period)
-    elif chart["type"] == "progress":
+    elif chart["parts"]:
         total, (first, *others) = chart["total"], chart["parts"]
         category = chart.get("category")
         for row in rows:
@@ -159,3 +220,51 @@ def _make_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Format
                 label=label, part=fmt.number(row[first]), total=fmt.number(row[total]), share=share)
             extra = ["{}: {}.".format(field_title(dataset, o, lang), fmt.number(row[o])) for o in others]
             yield " ".join([sentence] + extra)
+
+    if "ranked" in views:
+        yield from _ranked_summary(dataset, chart, province_code, fmt, _)
+
+
+def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _):
+    """Each series' latest value with its date, and its change since the previous figure."""
+    lang = fmt.lang.code
+    time = dataset.time_field
+    rows = scope_rows(dataset, province_code, latest_only=False)
+    if chart["category"]:
+        name = chart["measures"][0]
+        series = [(category_title(dataset, chart["category"], c, lang), name, chart["category"], c)
+                  for c in dict.fromkeys(r[chart["category"]] for r in rows)]
+    else:
+        series = [(field_title(dataset, m, lang), m, None, None) for m in chart["measures"]]
+    for title, name, key, wanted in series:
+        history = [r for r in rows if r.get(name) is not None and (key is None or r.get(key) == wanted)]
+        if time:
+            history.sort(key=lambda r: r[time])
+        if not history:
+            continue
+        last = history[-1]
+        sentence = _("{title}: {value} as of {date}.").format(
+            title=title, value=format_value(dataset, name, last[name], fmt), date=fmt.period(last[time]) if time else "")
+        if len(history) > 1:
+            sentence += " " + change_sentence(dataset, name, history[-2], last, fmt, _)
+        yield sentence
+
+
+def _ranked_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _):
+    """Which units are highest and lowest at the latest date, beside the province figure."""
+    lang = fmt.lang.code
+    time = dataset.time_field
+    name = (chart["parts"] or chart["measures"])[0]
+    rows = [r for r in dataset.records() if r.get(name) is not None and str(r.get("unit_code")) != province_code]
+    if chart["category"]:
+        wanted = dataset.indicator.get("headline", {}).get("where", {}).get(chart["category"])
+        rows = [r for r in rows if wanted is None or r.get(chart["category"]) == wanted]
+    if not rows:
+        return
+    latest = max(r[time] for r in rows) if time else None
+    at = sorted((r for r in rows if not time or r[time] == latest), key=lambda r: (-r[name], str(r["unit_code"])))
+    high, low = at[0], at[-1]
+    yield _("Of {count} units on {date}, the highest is {high} ({high_value}) and the lowest {low} ({low_value}).").format(
+        count=fmt.number(len(at)), date=fmt.period(latest) if time else "",
+        high=unit_name(dataset.units, high["unit_code"], lang), high_value=format_value(dataset, name, high[name], fmt),
+        low=unit_name(dataset.units, low["unit_code"], lang), low_value=format_value(dataset, name, low[name], fmt))

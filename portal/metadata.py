@@ -239,7 +239,8 @@ def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, con
     width, height = (float(v) for v in re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg).groups())
     pad, title_size = 24, 22
     content_w, content_h = width + 2 * pad, height + 2 * pad + title_size * 2
-    canvas_w = max(content_w, content_h * OG_RATIO)
+    # Rounded as written into the SVG, so the scale gives exactly OG_WIDTH pixels.
+    canvas_w = round(max(content_w, content_h * OG_RATIO), 1)
     canvas_h = canvas_w / OG_RATIO
     left = (canvas_w - width) / 2
     top = (canvas_h - content_h) / 2 + pad

@@ -13,6 +13,19 @@ from pathlib import Path
 from .config import Config
 from .data import Dataset
 from .i18n import Formatter
+from .units import CODE, unit_name
+
+# Beside each unit code, its official name, so a download is readable without units.csv.
+UNIT_NAME = "unit_name"
+UNIT_NAME_FIELD = {"name": UNIT_NAME, "type": "string",
+                   "titles": {"vi": "Tên đơn vị hành chính", "en": "Administrative unit name", "ar": "اسم الوحدة الإدارية"},
+                   "descriptions": {"vi": "Tên chính thức của đơn vị có mã ở cột unit_code (lấy từ units.csv).",
+                                    "en": "The official name of the unit whose code is in unit_code (from units.csv).",
+                                    "ar": "الاسم الرسمي للوحدة التي يرد رمزها في unit_code (من units.csv)."}}
+
+
+def _named_units(dataset: Dataset) -> bool:
+    return any(f.name == CODE for f in dataset.fields) and all(f.name != UNIT_NAME for f in dataset.fields)
 
 RELEASE_DIR = "data"
 CHECKSUMS = "SHA256SUMS"
@@ -74,9 +87,11 @@ def make_csv(dataset: Dataset) -> bytes:
     buffer = io.StringIO(newline="")
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(names)
+    named = _named_units(dataset)
+    writer.writerow(names + [UNIT_NAME] * named)
     for row in dataset.records():
-        writer.writerow([_csv_cell(row[n]) for n in names])
+        name = [_csv_cell(unit_name(dataset.units, row[CODE], "") if row[CODE] is not None else None)] if named else []
+        writer.writerow([_csv_cell(row[n]) for n in names] + name)
     return buffer.getvalue().encode("utf-8")
 
 
@@ -91,6 +106,10 @@ def make_json(dataset: Dataset) -> bytes:
         "fields": [{"name": f.name, "type": f.type, "titles": f.titles, "unit": f.unit} for f in dataset.fields],
         "data": dataset.records(),
     }
+    if _named_units(dataset):
+        document["fields"].append({k: UNIT_NAME_FIELD[k] for k in ("name", "type", "titles")} | {"unit": None})
+        for row in document["data"]:
+            row[UNIT_NAME] = unit_name(dataset.units, row[CODE], "") if row[CODE] is not None else None
     return _json_bytes(document)
 
 
@@ -110,6 +129,8 @@ def make_package(package: dict, datasets, files: dict[str, bytes]) -> bytes:
         })
         if dataset.as_of:
             resource["asOf"] = dataset.as_of.isoformat()
+        if _named_units(dataset):
+            resource["schema"]["fields"].append(json.loads(json.dumps(UNIT_NAME_FIELD)))
         for spec in resource["schema"]["fields"]:
             spec.setdefault("title", spec.get("titles", {}).get("en", spec["name"]))
             if spec.get("descriptions", {}).get("en"):

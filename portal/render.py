@@ -16,7 +16,9 @@ from .content import Announcement
 from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter, isolate_latin
+from . import freshness, provenance, revisions as revisions_mod
 from .indicators import Indicator, category_title, field_title, format_value
+from .units import CODE, labelled, ranked, unit_name
 from .search import make_search_context
 
 TEMPLATES_DIR = "templates"
@@ -120,6 +122,11 @@ def make_pages(config: Config, data: SiteData) -> list[Page]:
         pages.append(Page(key, "indicator", lang.code, page_path(lang, key), indicator.title,
                           {"indicator": indicator, "dataset": indicator.dataset,
                            "related": data.related.get(indicator.slug, ())}))
+    for code, unit in unit_pages(data.indicators, data.province_code).items():
+        key = f"units/{code}"
+        pages.append(Page(key, "unit", lang.code, page_path(lang, key), unit_name({code: unit}, code, lang.code),
+                          {"unit": unit, "code": code, "indicators": tuple(
+                              i for i in data.indicators if code in _codes_with_figures(i.dataset))}))
     pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
                       make_search_context(data, _)))
     pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
@@ -177,6 +184,12 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             charts=charts,
             csp=csp,
             table_rows=lambda dataset: _table_rows(dataset, data.fmt),
+            table_notes=lambda dataset: table_notes(dataset, lang.code),
+            ranked_rows=lambda indicator: ranked_rows(indicator, data.province_code, data.fmt),
+            unit_figures=lambda indicator, code: unit_figures(indicator, code, data.province_code, data.fmt),
+            unit_pages=lambda: unit_pages(data.indicators, data.province_code),
+            revision_rows=lambda dataset: revision_rows(dataset, data.fmt),
+            freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
             table_limit=TABLE_ROWS,
             field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
             dataset_rules=lambda dataset: _dataset_rules(dataset, lang.code, data.gettext),
@@ -207,9 +220,125 @@ def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:
     return BuildError.single(shown, f"template error while rendering {page.dest_path}: {exc.message or exc}", line)
 
 
+def _codes_with_figures(dataset: Dataset) -> set[str]:
+    if CODE not in dataset.frame.columns:
+        return set()
+    return {str(c) for c in dataset.frame[CODE].dropna().unique()}
+
+
+def unit_pages(indicators, province_code: str) -> dict[str, dict]:
+    """Every unit other than the province with a figure in some indicator: its page, by code."""
+    found: dict[str, dict] = {}
+    for indicator in indicators:
+        for code in sorted(_codes_with_figures(indicator.dataset) - {province_code}):
+            if code in indicator.dataset.units:
+                found.setdefault(code, indicator.dataset.units[code])
+    return dict(sorted(found.items()))
+
+
+def unit_figures(indicator: Indicator, code: str, province_code: str, fmt: Formatter) -> dict | None:
+    """What a unit's page says about one indicator: the unit's latest figure, its date and sources,
+    the province figure of that date and the unit's rank among the units."""
+    dataset = indicator.dataset
+    spec = dataset.indicator["headline"]
+    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    own = [r for r in rows if str(r.get(CODE)) == code]
+    if not own:
+        return None
+    last = max(own, key=lambda r: r[time]) if time else own[-1]
+    same = [r for r in rows if not time or r[time] == last[time]]
+    province = next((r for r in same if str(r.get(CODE)) == province_code), None)
+    order = [str(r[CODE]) for r in ranked(same, name, province_code)]
+    lang = fmt.lang.code
+    return {"value": format_value(dataset, name, last[name], fmt), "label": field_title(dataset, name, lang),
+            "date": fmt.period(last[time]) if time else "",
+            "province": format_value(dataset, name, province[name], fmt) if province else None,
+            "rank": order.index(code) + 1, "of": len(order),
+            "sources": [s.get(lang) or s.get("") for s in provenance.row_sources(dataset, last)]}
+
+
+def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dict | None:
+    """The units of the latest date with a figure, highest first, with the province figure: for the ranked table."""
+    dataset = indicator.dataset
+    spec = dataset.indicator["headline"]
+    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    others = [r for r in rows if str(r.get(CODE, province_code)) != province_code]
+    if len({str(r[CODE]) for r in others}) < 2:
+        return None
+    latest = max(r[time] for r in others) if time else None
+    same = [r for r in rows if not time or r[time] == latest]
+    province = next((r for r in same if str(r.get(CODE)) == province_code), None)
+    lang = fmt.lang.code
+    return {"label": field_title(dataset, name, lang), "date": fmt.period(latest) if time else "",
+            "province": format_value(dataset, name, province[name], fmt) if province else None,
+            "rows": [{"rank": n, "code": str(r[CODE]), "name": unit_name(dataset.units, r[CODE], lang),
+                      "value": format_value(dataset, name, r[name], fmt),
+                      "above": None if province is None else r[name] >= province[name]}
+                     for n, r in enumerate(ranked(same, name, province_code), start=1)]}
+
+
+def revision_rows(dataset: Dataset, fmt: Formatter) -> list[dict]:
+    """The dataset's revisions, newest first, with the row, old and new values written for the page's language."""
+    lang = fmt.lang.code
+    time = dataset.time_field
+
+    def shown(name: str, value):
+        if value in (None, ""):
+            return "–"
+        try:
+            spec = dataset.field(name)
+        except StopIteration:
+            return str(value)
+        if spec.type in ("integer", "number"):
+            return format_value(dataset, name, float(value), fmt)
+        if spec.type in ("date", "year"):
+            return fmt.period(value)
+        return format_value(dataset, name, value, fmt)
+
+    rows = []
+    for r in revisions_mod.for_dataset(list(dataset.revisions), dataset.name, lang):
+        where = shown(time, r["row"]) if time else str(r["row"])
+        rows.append({**r, "row_text": f"{where} · {labelled(dataset.units, r['unit_code'], lang)}",
+                     "old_text": shown(r["field"], r.get("old_value")), "new_text": shown(r["field"], r.get("new_value"))})
+    return rows
+
+
 def _table_rows(dataset: Dataset, fmt: Formatter) -> list[list[str]]:
     rows = dataset.records(dataset.frame.tail(TABLE_ROWS))
-    return [[format_value(dataset, f.name, row[f.name], fmt) for f in dataset.fields] for row in rows]
+    numbers = {s.get("name"): str(i) for i, s in enumerate(dataset.sources, start=1)}
+    lang = fmt.lang.code
+
+    def cell(name: str, value) -> str:
+        if name == CODE and value is not None:
+            return labelled(dataset.units, value, lang)  # a code is never shown without its name
+        if name == provenance.SOURCE_COLUMN and value is not None:
+            return ", ".join(f"[{numbers.get(n, n)}]" for n in provenance.source_names(value))
+        return format_value(dataset, name, value, fmt)
+
+    return [[cell(f.name, row[f.name]) for f in dataset.fields] for row in rows]
+
+
+def table_notes(dataset: Dataset, lang: str) -> dict:
+    """The notes about the rows a page's table shows: each row's note numbers, and the notes in order."""
+    marks, texts = provenance.table_notes(dataset, dataset.records(dataset.frame.tail(TABLE_ROWS)), lang)
+    return {"marks": marks, "texts": texts}
+
+
+def freshness_facts(dataset: Dataset, fmt: Formatter, _) -> dict | None:
+    """How often the dataset is updated, when the next figures are due and whether they are late."""
+    due = freshness.next_expected(dataset.as_of, dataset.update_frequency)
+    if due is None:
+        return None
+    return {"frequency": _frequency_words(dataset.update_frequency, _), "latest": fmt.date(dataset.as_of),
+            "due": fmt.date(due), "overdue": dataset.overdue}
+
+
+def _frequency_words(text: str, _) -> str:
+    words = {"P1M": _("every month"), "P3M": _("every quarter"), "P6M": _("every six months"), "P1Y": _("every year"),
+             "P1W": _("every week"), "P1D": _("every day")}
+    return words.get(text, text)
 
 
 def _field_rules(dataset: Dataset, f, fmt: Formatter, _) -> str:

@@ -1,11 +1,13 @@
 """Chart specs compared as parsed data, and the summaries written from the same rows."""
 
+import csv
 import gettext
+import json
 from pathlib import Path
 
 import pytest
 
-from conftest import write_project
+from conftest import TINY_PACKAGE, write_project
 from portal.charts import make_chart_specs, render_chart
 from portal.config import load_config
 from portal.data import load_datasets
@@ -42,8 +44,11 @@ def test_online_rates_bars_by_scope_with_the_target_rule():
         ("The 25 essential services", 0.744)]
     assert bars["encoding"]["x"]["axis"]["format"] == ".2~%"
     assert bars["encoding"]["x"]["scale"]["domain"] == [0, 1]
-    (rule,) = layers_with(spec, "rule")
-    assert values(rule, spec) == [{"value": 0.4, "text": "Target 40%"}]
+    # The target: a mark across each bar, and its label above the plot.
+    (ticks,) = layers_with(spec, "tick")
+    assert {v["value"] for v in values(ticks, spec)} == {0.4} and len(values(ticks, spec)) == 4
+    label = next(layer for layer in layers_with(spec, "text") if values(layer, spec) == [{"value": 0.4, "text": "Target 40%"}])
+    assert label["mark"]["y"] == 0 and label["mark"]["baseline"] == "bottom"
     assert spec["usermeta"]["embedOptions"]["formatLocale"]["decimal"] == "."
 
 
@@ -55,28 +60,51 @@ def test_tasks_progress_shows_parts_of_the_total():
     assert spec["width"] == 300 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
 
 
-def test_eid_accounts_collected_beside_activated():
+def shipped_rows(name: str) -> list[dict]:
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_eid_accounts_are_a_line_over_time_with_the_target_above_the_plot():
     spec = make_chart_specs(DATASETS["eid_accounts"], "40", VI, _)["wide"]
-    (bars,) = layers_with(spec, "bar")
-    assert [(v["measure"], v["text"]) for v in values(bars, spec)] == [
-        ("Hồ sơ đã thu nhận", "2.389.718"), ("Tài khoản đã kích hoạt", "1.899.673")]
+    (line,) = layers_with(spec, "line")
+    rows = shipped_rows("eid_accounts")
+    collected = [(v["date"], v["value"]) for v in values(line, spec) if v["series"] == "Hồ sơ đã thu nhận"]
+    assert collected == [(r["date"], int(r["applications_collected"])) for r in rows]
+    assert line["encoding"]["x"]["type"] == "temporal"
+    assert layers_with(spec, "point")  # each figure is a point, so a lone one still shows
+    ends = [v["label"] for layer in layers_with(spec, "text") for v in values(layer, spec)]
+    assert any(label.startswith("Hồ sơ đã thu nhận\n") for label in ends)  # labelled directly, no legend
+    (rule,) = layers_with(spec, "rule")
+    target = next(r["applications_target"] for r in rows if r["applications_target"])
+    assert values(rule, spec) == [{"value": int(target)}]
+    assert VI.number(int(target)) in str(spec["title"]["text"])  # named outside the plot
     assert spec["usermeta"]["embedOptions"]["formatLocale"]["thousands"] == "."
 
 
+def test_a_single_figure_gets_no_chart_but_says_when_its_series_began():
+    assert make_chart_specs(DATASETS["id_cards"], "40", EN, _) == {}
+    headline = make_indicator(DATASETS["id_cards"], "40", EN, _).headline
+    (row,) = shipped_rows("id_cards")
+    assert EN.period(row["date"]) in headline.began
+
+
 def test_static_svg_uses_the_language_number_format():
-    chart = render_chart(DATASETS["id_cards"], "40", VI, _)
-    assert "2.852.992" in chart.svgs["wide"] and "31/12/2023" in chart.svgs["narrow"]
-    assert chart.dest_path("wide", "svg") == "charts/id-cards.vi.wide.svg"
+    chart = render_chart(DATASETS["eid_accounts"], "40", VI, _)
+    rows = shipped_rows("eid_accounts")
+    assert VI.number(int(rows[-1]["applications_collected"])) in chart.svgs["wide"]
+    assert chart.dest_path("wide", "svg") == "charts/eid-accounts.vi.wide.svg"
 
 
 @pytest.mark.parametrize("name, sentences", [
     ("online_dossiers", ("Whole province: 45.03%, 5.03 percentage points above the target of 40%.",
                          "Highest in 2023: The 25 essential services (74.4%). Lowest: Departments and sectors (27.96%).")),
-    ("eid_accounts", ("Accounts activated: 1,899,673, that is 79.49% of Applications collected (2,389,718), "
-                      "as of 31 December 2023.",)),
+    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023.",
+                      "Accounts activated: 1,899,673 as of 6 December 2023.")),
     ("tasks", ("Completed: 23 of 25 (92%). In progress: 2.",)),
     ("public_services", ("Project 06 essential services: 25 of 25 (100%).", 'Under Decision "42": 6 of 11 (54.55%).')),
     ("id_cards", ("Cards issued: 2,852,992 as of 31 December 2023.",)),
+    ("online_dossiers_monthly", ("Online rate in the month: 48.91% as of 18 April 2023.",)),
 ])
 def test_summaries_are_written_from_the_data(name, sentences):
     assert make_indicator(DATASETS[name], "40", EN, _).summary == sentences
@@ -86,18 +114,35 @@ def test_headlines():
     dossiers = make_indicator(DATASETS["online_dossiers"], "40", VI, _).headline
     assert (dossiers.value, dossiers.detail) == ("45,03\u00a0%", "5,03 percentage points above the target of 40\u00a0%")
     accounts = make_indicator(DATASETS["eid_accounts"], "40", EN, _).headline
-    assert (accounts.value, accounts.detail, accounts.as_of) == ("1,899,673", "of 2,389,718 (79.49%)", "31 December 2023")
+    assert (accounts.value, accounts.detail, accounts.as_of) == ("1,899,673", "of 2,389,718 (79.49%)", "6 December 2023")
+    # The headline's row names its own sources, not every source of the dataset.
+    cited = [s["en"] for s in DATASETS["eid_accounts"].sources if s["name"] in shipped_rows("eid_accounts")[-1]["source"].split()]
+    assert accounts.sources == tuple(cited) and len(cited) == 2
 
 
-def test_a_new_month_adds_a_bar_and_a_change_sentence(tmp_path):
+def test_a_new_month_extends_the_line_and_the_change_sentence(tmp_path):
     # Generated test data.
-    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-11-30,40,1000\n2023-12-31,40,1500\n2023-12-31,412,3\n"})
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-10-31,40,800\n2023-11-30,40,1000\n"
+                                                       "2023-12-31,40,1500\n2023-12-31,412,3\n"})
     counts = next(d for d in load_datasets(root) if d.name == "counts")
     spec = make_chart_specs(counts, "40", EN, _)["wide"]
-    (bars,) = layers_with(spec, "bar")
-    assert [v["label"] for v in values(bars, spec)] == ["30 November 2023", "31 December 2023"]
-    summary = make_indicator(counts, "40", EN, _).summary
-    assert summary == ("Issued: 1,500 as of 31 December 2023.", "That is 500 more than on 30 November 2023.")
+    (line,) = layers_with(spec, "line")
+    assert [v["date"] for v in values(line, spec)] == ["2023-10-31", "2023-11-30", "2023-12-31"]
+    indicator = make_indicator(counts, "40", EN, _)
+    assert indicator.summary == ("Issued: 1,500 as of 31 December 2023. Up 500 (50%) since 30 November 2023.",)
+    assert indicator.headline.change == "Up 500 (50%) since 30 November 2023."
+    assert len(indicator.headline.sparkline.split()) == 3  # three points: a sparkline
+
+
+def test_a_monthly_rate_falling_is_said_in_points(tmp_path):
+    # Generated test data.
+    package = json.loads(json.dumps(TINY_PACKAGE))
+    counts = package["resources"][0]
+    counts["schema"]["fields"][2].update({"type": "number", "unit": "%"})
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-11-30,40,50.5\n2023-12-31,40,48\n"},
+                         package=package)
+    dataset = next(d for d in load_datasets(root) if d.name == "counts")
+    assert make_indicator(dataset, "40", EN, _).headline.change == "Down 2.5 percentage points since 30 November 2023."
 
 
 def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
@@ -106,8 +151,7 @@ def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
     (bars, *_rest) = layers_with(spec, "bar")
     assert bars["encoding"]["x"]["scale"]["reverse"] is True
     assert bars["encoding"]["y"]["axis"]["orient"] == "right"
-    (rule,) = layers_with(spec, "rule")
-    texts = [row["text"] for row in values(rule, spec)]
+    texts = [row["text"] for layer in layers_with(spec, "text") for row in values(layer, spec) if "Target" in row["text"]]
     assert texts == ["\u202bTarget 40%\u202c"]  # the English msgid here; RTL embedding around it
     assert all(label["mark"]["align"] == "right" for label in layers_with(spec, "text") if isinstance(label["mark"], dict) and "align" in label["mark"])
     order = bars["encoding"]["y"]["sort"]
@@ -122,7 +166,8 @@ def test_left_to_right_charts_are_not_mirrored():
 
 
 @pytest.mark.parametrize("lang", ["vi", "en", "ar"])
-@pytest.mark.parametrize("name", ["id_cards", "eid_accounts", "online_dossiers", "tasks", "public_services"])
+@pytest.mark.parametrize("name", ["id_cards", "eid_accounts", "online_dossiers", "tasks", "public_services",
+                                  "online_dossiers_monthly"])
 def test_specs_are_valid_vega_lite(name, lang):
     fmt = Formatter(CONFIG.language(lang))
     fast = make_chart_specs(DATASETS[name], "40", fmt, _)

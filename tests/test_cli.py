@@ -92,7 +92,10 @@ def test_two_builds_are_byte_identical(tiny_site, tmp_path):
 
 def test_shipped_check_passes():
     result = run("check")
-    assert result.exit_code == 0 and result.output.startswith("OK: 6 datasets, 3 announcements, 3 languages.")
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and lines[-1] == "OK: 8 datasets, 3 announcements, 3 languages."
+    # The shipped figures are older than their declared update cycle: check says so, without failing.
+    assert lines[:-1] and all(": warning: overdue:" in line for line in lines[:-1])
 
 
 def test_downloads_never_carry_a_live_spreadsheet_formula(tmp_path):

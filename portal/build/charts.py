@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import charts as charts_mod
-from .. import fonts
+from .. import chart_kinds, fonts
 from ..config import Config, Language
 from ..i18n import Formatter, load_translations
 from ..metadata import make_chart_og_image
@@ -51,6 +51,8 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
     for edition in editions:
         for indicator in edition.data.indicators:
             dataset = indicator.dataset
+            if not chart_kinds.views(dataset, config.province_code):
+                continue  # a single figure gets no chart: its headline says more than one bar would
             described = memo.fingerprint(dataset, config.province_code, edition.lang, edition.translations)
             key = memo.key("chart", described, settings) if described and settings else None
             info = memo.get_object(memo.key("chart-info", key)) if key else None
@@ -113,7 +115,7 @@ def prepare_fonts(folder: Path | None) -> None:
 
 @functools.lru_cache(maxsize=None)
 def _use_fonts(folder: Path | None) -> None:
-    charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.FONT))
+    charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.FONT) if folder is not None else None)
 
 
 @functools.lru_cache(maxsize=None)
