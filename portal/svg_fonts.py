@@ -45,8 +45,9 @@ def _subset(path: Path, characters: set[str]) -> bytes:
     subsetter.populate(unicodes={ord(c) for c in characters})
     subsetter.subset(font)
     out = io.BytesIO()
-    # No time stamp: the same chart gives the same bytes on every build.
-    font["head"].modified = font["head"].created
+    # No time stamp (the measurement fonts carry the moment they were made): the same chart gives
+    # the same bytes on every build.
+    font["head"].created = font["head"].modified = 0
     font.save(out, reorderTables=True)
     return out.getvalue()
 
