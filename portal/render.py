@@ -138,6 +138,8 @@ def make_environment(root: Path, translations) -> jinja2.Environment:
     )
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["isolate"] = isolate_latin
+    from .embed import embed_address, embed_snippet  # embed.py builds on this module's Page
+    env.globals.update(embed_address=embed_address, embed_snippet=embed_snippet)
     return env
 
 

@@ -34,6 +34,8 @@ from .metadata import make_metas
 from .release import load_package, make_release, make_tables, release_paths
 from .search import SEARCH_INPUT, make_search_headers, page_csp, search_part, write_search_index
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
+from .embed import EMBED_KIND, make_embed_headers, make_embed_pages
+from .catalog import make_catalog
 
 ASSETS_DIR = Path("templates") / "assets"
 # Names a file that receives the timings and peak memory of each build (see bench/compare.py).
@@ -185,7 +187,8 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
         news = tuple(a for a in published if a.lang == lang.code)
         data = SiteData(lang, fmt, indicators, inputs.datasets, news, _, config.province_code,
                         make_related(indicators, news))
-        per_language.append((lang, translations, data, make_pages(config, data, _) + make_news_pages(data, _)))
+        per_language.append((lang, translations, data, make_pages(config, data, _) + make_news_pages(data, _)
+                             + make_embed_pages(data)))  # issue 20: a bare page per chart, for other sites to frame
         files[feed_path(lang)] = make_feed(config, data)
     for name in sorted({name for item in published for name in item.images}):
         files[f"images/{name}"] = inputs.images[name]
@@ -197,8 +200,11 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
         chart_pool.terminate()  # the pages need none of its memory, and are made by fresh workers
     assets = make_assets(root, files, bundle)
     # Written at once: the open-data files are not held in memory while the pages are made.
-    _write_files(staging, _release(root, package, inputs.datasets, config,
-                                   {lg.code: t.gettext for lg, t, _d, _p in per_language}))
+    release = _release(root, package, inputs.datasets, config, {lg.code: t.gettext for lg, t, _d, _p in per_language})
+    _write_files(staging, release)
+    # Issue 20: the DCAT-AP catalogue of those downloads, for open-data portals to harvest.
+    _write_files(staging, make_catalog(config, package, inputs.datasets, release))
+    del release
     metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}
@@ -240,6 +246,9 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for _l, _t, _d, pages in per_language for page in pages if page.kind == "search"]
     files["_headers"] += make_search_headers(search_pages, CSP).encode()
+    # Issue 20: embed pages (and only they) may be framed by other sites.
+    files["_headers"] += make_embed_headers([p.dest_path for *_x, ps in per_language for p in ps if p.kind == EMBED_KIND],
+                                            CSP).encode()
     _write_files(staging, files)
     return len(jobs_list), sum(len(c) for c in chart_files.values()), searchable
 
@@ -315,13 +324,13 @@ def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict
         key = None
     memo: dict = {}
 
-    def tables(dataset: Dataset) -> tuple[bytes, bytes]:
+    def tables(dataset: Dataset, names: tuple) -> tuple[bytes, ...]:
         # One changed CSV remakes its own downloads; the others come from the cache.
         try:
-            table_key = cache.current.key("release-tables", cache.fingerprint(dataset, memo, root))
+            table_key = cache.current.key("release-tables", cache.fingerprint((dataset, names), memo, root))
         except TypeError:
             table_key = None
-        return cache.current.remember(table_key, lambda: make_tables(dataset), tuple)
+        return cache.current.remember(table_key, lambda: make_tables(dataset, names), tuple)
 
     return cache.current.remember(key, lambda: make_release(package, datasets, config, gettexts, tables), dict)
 

@@ -125,7 +125,7 @@ def test_language_switcher_links_every_version(shipped_site):
     page = parse(shipped_site / "en/indicators/tasks.html")
     links = {a["hreflang"]: a["href"] for a in page.select("nav.languages a")}
     assert links == {"vi": "../../indicators/tasks.html", "en": "tasks.html", "ar": "../../ar/indicators/tasks.html"}
-    alternates = {link["hreflang"] for link in page.select('link[rel="alternate"]')}
+    alternates = {link["hreflang"] for link in page.select('link[rel="alternate"][hreflang]')}
     assert alternates == {"vi", "en", "ar"}
 
 
@@ -133,10 +133,11 @@ def test_downloads_hold_the_real_figures(shipped_site):
     # UTF-8 with a byte-order mark, so spreadsheet programs read Vietnamese correctly.
     raw = (shipped_site / "data/id_cards.csv").read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert raw.decode("utf-8-sig").splitlines() == ["date,unit_code,cards_issued,eligible_coverage_pct", "2023-12-31,40,2852992,100"]
+    assert raw.decode("utf-8-sig").splitlines() == ["date,unit_code,unit_name,cards_issued,eligible_coverage_pct",
+                                                    "2023-12-31,40,Tỉnh Nghệ An,2852992,100"]
     document = json.loads((shipped_site / "data/eid_accounts.json").read_text(encoding="utf-8"))
-    assert document["data"] == [{"date": "2023-12-31", "unit_code": "40", "applications_collected": 2389718,
-                                 "accounts_activated": 1899673}]
+    assert document == [{"date": "2023-12-31", "unit_code": "40", "unit_name": "Tỉnh Nghệ An",
+                         "applications_collected": 2389718, "accounts_activated": 1899673}]
     assert json.loads((shipped_site / "data/datapackage.json").read_text())["resources"]
 
 
