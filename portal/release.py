@@ -42,6 +42,14 @@ def dataset_paths(name: str) -> dict[str, str]:
         "jsonld": f"{RELEASE_DIR}/{name}.jsonld"}
 
 
+def N_(text: str) -> str:
+    """Marks a message for the catalogues; it is translated where it is used, per language."""
+    return text
+
+
+# The titles of the name columns the downloads add beside codes.
+NAME_TITLE = N_("%(column)s (name)")
+NAME_IN_TITLE = N_("%(column)s (name in %(language)s)")
 # Media types of the downloads, for the data package and the catalogues.
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -104,17 +112,17 @@ def name_columns(package: dict, datasets, config: Config, gettexts: dict) -> dic
             if referred is not None and "name" in {g.name for g in referred.fields}:
                 column = f"{f.name.removesuffix('_code')}_name"
                 values = {str(code): str(name) for code, name in zip(referred.frame[target[1]], referred.frame["name"])}
-                titles = {lang: gettexts[lang]("%(column)s (name)") % {"column": title(lang)} for lang in codes}
+                titles = {lang: gettexts[lang](NAME_TITLE) % {"column": title(lang)} for lang in codes}
                 columns.append((f.name, column, titles, values))
             elif f.enum_titles:
                 worded = {lang: {str(v): t.get(lang) or t.get("en") or str(v) for v, t in f.enum_titles.items()}
                           for lang in codes}
                 if len({json.dumps(w, sort_keys=True) for w in worded.values()}) == 1:
-                    titles = {lang: gettexts[lang]("%(column)s (name)") % {"column": title(lang)} for lang in codes}
+                    titles = {lang: gettexts[lang](NAME_TITLE) % {"column": title(lang)} for lang in codes}
                     columns.append((f.name, f"{f.name}_name", titles, worded[codes[0]]))
                 else:
                     for lang in codes:
-                        names = {other: gettexts[other]("%(column)s (name in %(language)s)") % {
+                        names = {other: gettexts[other](NAME_IN_TITLE) % {
                             "column": title(other), "language": config.language(lang).name} for other in codes}
                         columns.append((f.name, f"{f.name}_name_{lang}", names, worded[lang]))
         found[dataset.name] = tuple(c for c in columns if c[1] not in taken)

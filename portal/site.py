@@ -36,6 +36,7 @@ from .search import SEARCH_INPUT, make_search_headers, page_csp, search_part, wr
 from .sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
 from .embed import EMBED_KIND, make_embed_headers, make_embed_pages
 from .catalog import make_catalog
+from .api import make_api, make_dataset_feeds
 
 ASSETS_DIR = Path("templates") / "assets"
 # Names a file that receives the timings and peak memory of each build (see bench/compare.py).
@@ -205,6 +206,9 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     # Issue 20: the DCAT-AP catalogue of those downloads, for open-data portals to harvest.
     _write_files(staging, make_catalog(config, package, inputs.datasets, release))
     del release
+    # Issue 20: the static API (values by indicator and by unit) and an Atom feed per dataset.
+    _write_files(staging, make_api(config, package, inputs.datasets)
+                 | make_dataset_feeds(config, [(lg, d) for lg, _t, d, _p in per_language]))
     metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}

@@ -96,6 +96,7 @@ def test_each_dataset_has_its_own_jsonld_linked_from_its_page(subpath_site):
     assert catalogue["href"] == "catalog.jsonld"
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rdflib warns about its own JSON-LD parser
 def test_catalogue_conforms_to_the_dcat_ap_shape(subpath_site):
     pyshacl = pytest.importorskip("pyshacl")
     rdflib = pytest.importorskip("rdflib")
