@@ -18,6 +18,7 @@ from . import charts as charts_mod
 from .config import Config, Language
 from .i18n import Formatter, load_translations
 from .metadata import make_chart_og_image
+from .chart_images import image_paths, make_chart_images
 from .workers import map_ordered
 from .write import Staging
 
@@ -57,8 +58,8 @@ def place_charts(config: Config, chart_jobs: list, staging: Staging, progress, j
         if isinstance(result, bytes):
             bundle = result
             continue
-        chart, spec_texts, og_png, og_info = result
-        outputs = _chart_outputs(chart, spec_texts, og_png)
+        chart, spec_texts, og_png, og_info, images = result
+        outputs = _chart_outputs(chart, spec_texts, og_png) | images
         for name, content in outputs.items():
             staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
         info = (chart.lang, chart.slug, _chart_info(chart), og_info)
@@ -93,9 +94,12 @@ def make_chart(config: Config, job_and_key: tuple):
     _ = _translations(lang).gettext
 
     def make():
-        chart = charts_mod.render_chart(dataset, config.province_code, Formatter(lang), _)
+        fmt = Formatter(lang)
+        chart = charts_mod.render_chart(dataset, config.province_code, fmt, _)
         og_png, og_info = make_chart_og_image(chart, lang, _, config)
-        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
+        # The SVG and PNG for articles and slides, with the chart's credits drawn in.
+        images = make_chart_images(chart, dataset, lang, fmt.date(dataset.as_of) if dataset.as_of else "", _, config)
+        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info, images
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
     return cache.current.remember(key, make, tuple)
@@ -132,7 +136,7 @@ def _chart_outputs(chart, spec_texts: dict[str, str], og_png: bytes) -> dict[str
 
 def _chart_info(chart) -> dict:
     """What the pages need to know of a chart's files: paths and sizes."""
-    info = {"media": charts_mod.WIDE_MEDIA, "files": {}}
+    info = {"media": charts_mod.WIDE_MEDIA, "files": {}, "images": image_paths(chart.slug, chart.lang)}
     for size, svg in chart.svgs.items():
         width, height = _svg_size(svg)
         info["files"][size] = {"svg": chart.dest_path(size, "svg"), "spec": chart.dest_path(size, "vl.json"),

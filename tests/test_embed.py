@@ -148,3 +148,50 @@ def test_another_site_can_frame_an_embed_page_but_not_an_indicator_page(shipped_
         for httpd in (portal, other):
             httpd.shutdown()
             httpd.server_close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_chart_has_png_and_svg_images_with_its_credits_drawn_in(shipped_site, lang):
+    import re
+    import struct
+    for slug in SLUGS:
+        page = parse(shipped_site / f"{LANGS[lang]}indicators/{slug}.html")
+        links = {a["href"].rsplit(".", 1)[1]: a["href"] for a in page.select(".chart-links a[href*='.image.']")}
+        assert set(links) == {"png", "svg"}
+        folder = (shipped_site / LANGS[lang] / "indicators")
+        svg = (folder / links["svg"]).resolve().read_text(encoding="utf-8")
+        texts = " ".join(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+        title = page.select_one("h1").get_text(strip=True)
+        source = page.select_one(".facts dd p").get_text(strip=True)
+        assert title in texts and "CC BY 4.0" in texts and "2023" in texts
+        assert source.split()[0] in texts and f"indicators/{slug}.html" in texts
+        png = (folder / links["png"]).resolve().read_bytes()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n")
+        width = struct.unpack(">I", png[16:20])[0]
+        assert width == 2 * round(float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1)))
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() or shutil.which("chromium") is None,
+                    reason="Chromium is not installed (apt-get install chromium)")
+def test_embed_pages_pass_axe_in_both_directions(shipped_site):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    axe = pytest.importorskip("axe_playwright_python.sync_playwright")
+    HeadersHandler.rules = header_rules(shipped_site)
+    portal = serve(shipped_site, HeadersHandler)
+    try:
+        with sync_api.sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync"])
+            for path in ("en/embed/online-dossiers.html", "ar/embed/tasks.html"):
+                page = browser.new_page(viewport={"width": 400, "height": 700})
+                page.goto(f"http://127.0.0.1:{portal.server_address[1]}/{path}")
+                results = axe.Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+                    "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]}})
+                assert [v["id"] for v in results.response["violations"]] == [], path
+                assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+                page.close()
+            browser.close()
+    finally:
+        portal.shutdown()
+        portal.server_close()
