@@ -16,6 +16,8 @@ from .indicators import field_title, format_value
 from .render import page_path
 
 API_DIR = "api/v1"
+# A feed reader wants the news, not the archive: the downloads hold every period.
+FEED_PERIODS = 20
 
 
 def api_paths() -> dict[str, str]:
@@ -25,69 +27,96 @@ def api_paths() -> dict[str, str]:
 
 
 def make_api(config: Config, package: dict, datasets) -> dict[str, bytes]:
-    """api/v1/index.json, api/v1/indicators/SLUG.json and api/v1/units/CODE.json: {path: bytes}."""
+    """api/v1/index.json, api/v1/indicators/SLUG.json and api/v1/units/CODE.json: {path: bytes}.
+
+    Each value names its dataset and measure; the file describes them (titles, unit, sources).
+    Values are written out dataset by dataset, so thousands of them are never all held as objects.
+    """
     paths = api_paths()
     units = _units(package, datasets)
+    licence = {"name": config.licence_name, "path": config.licence_url}
     files: dict[str, bytes] = {}
-    index = {"version": 1, "licence": {"name": config.licence_name, "path": config.licence_url},
-             "indicators": [], "units": [], "feeds": []}
-    by_unit: dict[str, list[dict]] = {}
+    index = {"version": 1, "licence": licence, "indicators": [], "units": [], "feeds": []}
+    by_unit: dict[str, list[str]] = {}
+    unit_datasets: dict[str, set[str]] = {}
+    described: dict[str, dict] = {}
     for dataset in datasets:
         values = dataset_values(package, dataset, units)
+        if not values:
+            continue
+        about = describe(dataset)
         for value in values:
-            if value.get("unit_code") is not None:
-                by_unit.setdefault(str(value["unit_code"]), []).append(value)
+            if value["unit_code"] is not None:
+                by_unit.setdefault(value["unit_code"], []).append(_compact(value))
+                unit_datasets.setdefault(value["unit_code"], set()).add(dataset.name)
+        described[dataset.name] = about
         if dataset.indicator:
             slug = dataset.indicator["slug"]
             path = paths["indicator"].format(slug=slug)
-            document = {
-                "slug": slug, "dataset": dataset.name, "titles": dataset.titles,
-                "as_of": _iso(dataset.as_of), "sources": _sources(dataset),
-                "licence": index["licence"],
-                "page": config.base_url + page_path(config.default_language, f"indicators/{slug}"),
-                "values": values,
-            }
-            files[path] = _json(document)
+            head = {"slug": slug, **about, "licence": licence,
+                    "page": config.base_url + page_path(config.default_language, f"indicators/{slug}")}
+            files[path] = _document(head, [_compact(v) for v in values])
             index["indicators"].append({"slug": slug, "dataset": dataset.name, "titles": dataset.titles,
-                                        "as_of": _iso(dataset.as_of), "address": config.base_url + path})
+                                        "as_of": about["as_of"], "address": config.base_url + path})
         for lang in config.languages if dataset.time_field else ():
             index["feeds"].append({"dataset": dataset.name, "lang": lang.code,
                                    "address": config.base_url + paths["feed"].format(name=dataset.name, lang=lang.code)})
     for code, unit in units.items():
         path = paths["unit"].format(code=code)
-        files[path] = _json({**unit, "values": by_unit.get(code, [])})
+        names = [d.name for d in datasets if d.name in unit_datasets.get(code, ())]
+        head = {**unit, "licence": licence, "datasets": {name: described[name] for name in names}}
+        files[path] = _document(head, by_unit.get(code, []))
         index["units"].append({"code": code, "name": unit["name"], "address": config.base_url + path})
     files[paths["index"]] = _json(index)
     return files
 
 
+def describe(dataset: Dataset) -> dict:
+    """What a file of values says once about the dataset they come from."""
+    return {"dataset": dataset.name, "titles": dataset.titles, "as_of": _iso(dataset.as_of),
+            "sources": _sources(dataset),
+            "measures": {f.name: {"titles": f.titles, "unit": f.unit} for f in dataset.fields
+                         if f.type in ("integer", "number")}}
+
+
 def dataset_values(package: dict, dataset: Dataset, units: dict) -> list[dict]:
-    """Every measured value of a dataset, one record each, with its unit, period, source and as-of date."""
+    """Every measured value of a dataset, one record each, with its unit, period and as-of date."""
     unit_field = _unit_field(package, dataset)
     time_field = dataset.time_field
-    measures = [f for f in dataset.fields if f.type in ("integer", "number")]
+    measures = [f.name for f in dataset.fields if f.type in ("integer", "number")]
     dimensions = [f.name for f in dataset.fields if f.type == "string" and f.name != unit_field]
-    sources = _sources(dataset)
+    yearly = bool(time_field) and dataset.field(time_field).type == "year"
     values = []
     for row in dataset.records():
         period = row.get(time_field) if time_field else None
-        as_of = f"{period}-12-31" if time_field and dataset.field(time_field).type == "year" else period
         code = str(row[unit_field]) if unit_field and row.get(unit_field) is not None else None
         for measure in measures:
-            if row.get(measure.name) is None:
+            if row.get(measure) is None:
                 continue
-            values.append({
-                "dataset": dataset.name, "measure": measure.name, "titles": measure.titles, "unit": measure.unit,
-                "value": row[measure.name], "unit_code": code,
-                "unit_name": units.get(code, {}).get("name") if code else None,
-                "period": period, "as_of": as_of, "dimensions": {name: row[name] for name in dimensions},
-                "sources": sources,
-            })
+            value = {"dataset": dataset.name, "measure": measure, "value": row[measure], "unit_code": code,
+                     "unit_name": units.get(code, {}).get("name") if code else None,
+                     "period": period, "as_of": f"{period}-12-31" if yearly else period}
+            if dimensions:
+                value["dimensions"] = {name: row[name] for name in dimensions}
+            values.append(value)
     return values
 
 
+def _compact(value: dict) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _document(head: dict, values: list[str]) -> bytes:
+    """A JSON object: `head`'s keys, then "values" with one value a line."""
+    text = json.dumps(head, ensure_ascii=False, indent=1)
+    body = ",\n  ".join(values)
+    return (text[:-2] + ',\n "values": [\n  ' + body + "\n ]\n}\n" if values else
+            text[:-2] + ',\n "values": []\n}\n').encode()
+
+
 def make_dataset_feeds(config: Config, per_language) -> dict[str, bytes]:
-    """An Atom feed per dataset and language (`per_language`: (Language, SiteData) pairs), an entry per period.
+    """An Atom feed per dataset and language (`per_language`: (Language, SiteData) pairs), an entry per
+    period (the latest FEED_PERIODS).
 
     A period's entry keeps its id, so a revised figure shows as a change of that entry's content.
     """
@@ -110,7 +139,7 @@ def make_dataset_feeds(config: Config, per_language) -> dict[str, bytes]:
             _text(feed, "updated", _stamp(periods[0][1] if periods else dt.date(2022, 1, 6)))
             _text(ET.SubElement(feed, "author"), "name", lang.title)
             _text(feed, "rights", config.licence_name)
-            for period, day, rows in periods:
+            for period, day, rows in periods[:FEED_PERIODS]:
                 entry = ET.SubElement(feed, "entry")
                 _text(entry, "title", _("Figures as of %(date)s") % {"date": data.fmt.date(day)} + ": "
                       + dataset.titles.get(lang.code, dataset.name))
@@ -118,6 +147,10 @@ def make_dataset_feeds(config: Config, per_language) -> dict[str, bytes]:
                 _text(entry, "id", _urn(f"dataset-entry:{dataset.name}:{lang.code}:{period}"))
                 _text(entry, "updated", _stamp(day))
                 lines = []
+                # The province-wide rows when there are such rows: a feed entry announces, the downloads list.
+                unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
+                if unit_field and (rows[unit_field].astype(str) == config.province_code).any():
+                    rows = rows[rows[unit_field].astype(str) == config.province_code]
                 for row in dataset.records(rows):
                     cells = [f"{field_title(dataset, f.name, lang.code)}: {format_value(dataset, f.name, row[f.name], data.fmt)}"
                              for f in dataset.fields if row[f.name] is not None and f.name != dataset.time_field]

@@ -207,8 +207,9 @@ def make_site(root: Path, inputs: Inputs, progress, publishing: Publishing, stag
     _write_files(staging, make_catalog(config, package, inputs.datasets, release))
     del release
     # Issue 20: the static API (values by indicator and by unit) and an Atom feed per dataset.
-    _write_files(staging, make_api(config, package, inputs.datasets)
-                 | make_dataset_feeds(config, [(lg, d) for lg, _t, d, _p in per_language]))
+    _write_files(staging, _remembered("api", root, (package, inputs.datasets, config, [(lg, t) for lg, t, _d, _p in per_language]),
+                                      lambda: make_api(config, package, inputs.datasets)
+                                      | make_dataset_feeds(config, [(lg, d) for lg, _t, d, _p in per_language])))
     metas = make_metas(config, per_language, og_images, package)
 
     alternates: dict[str, dict[str, str]] = {}
@@ -337,6 +338,15 @@ def _release(root: Path, package: dict, datasets, config: Config, gettexts: dict
         return cache.current.remember(table_key, lambda: make_tables(dataset, names), tuple)
 
     return cache.current.remember(key, lambda: make_release(package, datasets, config, gettexts, tables), dict)
+
+
+def _remembered(kind: str, root: Path, inputs, make) -> dict[str, bytes]:
+    """make()'s files, from the cache when nothing reachable from `inputs` changed."""
+    try:
+        key = cache.current.key(kind, cache.fingerprint(inputs, {}, root))
+    except TypeError:
+        key = None
+    return cache.current.remember(key, make, dict)
 
 
 def _folder_digest(folder: Path) -> str:

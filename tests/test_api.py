@@ -34,7 +34,8 @@ def test_indicator_values_carry_unit_period_source_and_as_of_date(shipped_site):
         assert document["dataset"] == name and document["values"]
         frame = pd.json_normalize(document["values"])
         assert frame["as_of"].notna().all() and frame["unit_code"].map(type).eq(str).all()
-        assert all(value["sources"] and value["sources"][0]["en"] for value in document["values"])
+        assert document["sources"][0]["en"] and document["as_of"] == frame["as_of"].max()
+        assert set(frame["measure"]) <= set(document["measures"]) and set(frame["dataset"]) == {name}
         rows = pd.read_csv(shipped_site / f"data/{name}.csv", dtype={"unit_code": str})
         measures = [c for c in rows.columns if pd.api.types.is_numeric_dtype(rows[c]) and c not in ("year",)]
         assert len(frame) == int(rows[measures].notna().sum().sum())
@@ -44,7 +45,8 @@ def test_indicator_values_carry_unit_period_source_and_as_of_date(shipped_site):
 def test_unit_file_holds_that_units_values_from_every_dataset(shipped_site):
     province = load(shipped_site, "api/v1/units/40.json")
     assert province["name"] and province["type"] == "province"
-    assert {v["dataset"] for v in province["values"]} == set(INDICATORS.values())
+    assert {v["dataset"] for v in province["values"]} == set(INDICATORS.values()) == set(province["datasets"])
+    assert all(d["sources"] for d in province["datasets"].values())
     assert all(v["unit_code"] == "40" for v in province["values"])
     assert load(shipped_site, "api/v1/units/412.json")["values"] == []  # no per-district figures are public
 

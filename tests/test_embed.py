@@ -65,8 +65,8 @@ def test_every_chart_has_an_embed_page_without_site_chrome(shipped_site, lang):
 def test_indicator_page_shows_the_permalink_and_the_snippet_as_text(shipped_site):
     page = parse(shipped_site / "ar/indicators/tasks.html")
     panel = page.select_one("section.share")
-    code = panel.select_one("textarea")
-    assert panel.select_one(f"label[for='{code['id']}']")
+    code = panel.select_one("pre.embed-code")
+    assert code.find_previous_sibling("p").get_text(strip=True)  # says what the code is for
     snippet = parse_fragment(code.get_text())
     frame = snippet.select_one("iframe")
     assert frame["src"] == "/ar/embed/tasks.html" and frame["title"] == page.select_one("h1").get_text(strip=True)
@@ -117,7 +117,7 @@ def test_another_site_can_frame_an_embed_page_but_not_an_indicator_page(shipped_
     portal = serve(shipped_site, HeadersHandler)
     site = f"http://127.0.0.1:{portal.server_address[1]}/"
     # The article page lives on another origin (localhost, not 127.0.0.1) and pastes the snippet.
-    snippet = parse(shipped_site / "en/indicators/online-dossiers.html").select_one("textarea.embed-code").get_text()
+    snippet = parse(shipped_site / "en/indicators/online-dossiers.html").select_one("pre.embed-code").get_text()
     snippet = snippet.replace('src="/', f'src="{site}')
     (tmp_path / "article.html").write_text(
         f'<!doctype html><title>Article</title><h1>News</h1>{snippet}'
