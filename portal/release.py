@@ -50,6 +50,7 @@ def N_(text: str) -> str:
 # The titles of the name columns the downloads add beside codes.
 NAME_TITLE = N_("%(column)s (name)")
 NAME_IN_TITLE = N_("%(column)s (name in %(language)s)")
+NAME_NOTE = N_("The name of the code in the column %(column)s, added to the downloads (the source file holds the code only).")
 # Media types of the downloads, for the data package and the catalogues.
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -87,7 +88,8 @@ def make_release(package: dict, datasets, config: Config, gettexts: dict, tables
 def name_columns(package: dict, datasets, config: Config, gettexts: dict) -> dict[str, tuple]:
     """The columns of names the downloads add beside coded columns, by dataset name.
 
-    Each is (coded column, name column, titles by language, {code: name}): a code that refers to
+    Each is (coded column, name column, titles by language, {code: name}, descriptions by
+    language): a code that refers to
     a table with a `name` column (the units) gets that name; a column with enumTitles gets its
     value's title, in one column per language when the languages word it differently.
     """
@@ -107,24 +109,25 @@ def name_columns(package: dict, datasets, config: Config, gettexts: dict) -> dic
                 references[fields] = (target.get("resource") or dataset.name, target["fields"])
         for f in dataset.fields:
             title = lambda lang: f.titles.get(lang) or f.titles.get("en") or f.name  # noqa: E731
+            notes = {lang: gettexts[lang](NAME_NOTE) % {"column": f.name} for lang in codes}
             target = references.get(f.name)
             referred = by_name.get(target[0]) if target else None
             if referred is not None and "name" in {g.name for g in referred.fields}:
                 column = f"{f.name.removesuffix('_code')}_name"
                 values = {str(code): str(name) for code, name in zip(referred.frame[target[1]], referred.frame["name"])}
                 titles = {lang: gettexts[lang](NAME_TITLE) % {"column": title(lang)} for lang in codes}
-                columns.append((f.name, column, titles, values))
+                columns.append((f.name, column, titles, values, notes))
             elif f.enum_titles:
                 worded = {lang: {str(v): t.get(lang) or t.get("en") or str(v) for v, t in f.enum_titles.items()}
                           for lang in codes}
                 if len({json.dumps(w, sort_keys=True) for w in worded.values()}) == 1:
                     titles = {lang: gettexts[lang](NAME_TITLE) % {"column": title(lang)} for lang in codes}
-                    columns.append((f.name, f"{f.name}_name", titles, worded[codes[0]]))
+                    columns.append((f.name, f"{f.name}_name", titles, worded[codes[0]], notes))
                 else:
                     for lang in codes:
                         names = {other: gettexts[other](NAME_IN_TITLE) % {
                             "column": title(other), "language": config.language(lang).name} for other in codes}
-                        columns.append((f.name, f"{f.name}_name_{lang}", names, worded[lang]))
+                        columns.append((f.name, f"{f.name}_name_{lang}", names, worded[lang], notes))
         found[dataset.name] = tuple(c for c in columns if c[1] not in taken)
     return {d.name: found.get(d.name, ()) for d in datasets}
 
@@ -140,9 +143,9 @@ def named_rows(dataset: Dataset, names: tuple = ()) -> tuple[list[str], list[dic
     columns = []
     for f in dataset.fields:
         columns.append(f.name)
-        columns += [column for code, column, _t, _v in names if code == f.name]
+        columns += [column for code, column, *_rest in names if code == f.name]
     rows = dataset.records()
-    for code, column, _titles, values in names:
+    for code, column, _titles, values, _notes in names:
         for row in rows:
             value = row[code]
             row[column] = values.get(str(value)) if value is not None else None
@@ -225,8 +228,8 @@ def make_metadata(dataset: Dataset, names: tuple, config: Config) -> bytes:
     for f in dataset.fields:
         fields.append({"name": f.name, "type": f.type, "titles": f.titles, "descriptions": f.descriptions,
                        "unit": f.unit})
-        fields += [{"name": column, "type": "string", "titles": titles, "describes": code}
-                   for code, column, titles, _v in names if code == f.name]
+        fields += [{"name": column, "type": "string", "titles": titles, "descriptions": notes, "describes": code}
+                   for code, column, titles, _v, notes in names if code == f.name]
     document = {
         "name": dataset.name,
         "titles": dataset.titles,
@@ -270,10 +273,9 @@ def make_package(package: dict, datasets, files: dict[str, bytes], names: dict |
 def _add_name_fields(resource: dict, names: tuple) -> None:
     """Describe the name columns of the download in its schema, each after the column it names."""
     fields = resource["schema"]["fields"]
-    for code, column, titles, _values in reversed(names):
+    for code, column, titles, _values, notes in reversed(names):
         at = next(i for i, spec in enumerate(fields) if spec["name"] == code) + 1
-        fields.insert(at, {"name": column, "type": "string", "titles": titles,
-                           "descriptions": {lang: title for lang, title in titles.items()}})
+        fields.insert(at, {"name": column, "type": "string", "titles": titles, "descriptions": notes})
 
 
 def make_readme(dataset: Dataset, config: Config, gettexts: dict, files: dict[str, bytes]) -> bytes:
