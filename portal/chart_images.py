@@ -67,8 +67,15 @@ def frame_chart(chart, dataset: Dataset, lang: Language, as_of: str, _, config: 
 def wrap(text: str, width: float) -> list[str]:
     """Lines of `text` that fit `width` pixels at the note size (an average letter is about 0.55 em wide)."""
     per_line = max(20, int(width / (NOTE_SIZE * 0.55)))
-    lines, line = [], ""
+    # A bracketed group stays on one line: split across two, right-to-left text shows its brackets apart.
+    words: list[str] = []
     for word in text.split():
+        if words and words[-1].count("(") > words[-1].count(")"):
+            words[-1] += " " + word
+        else:
+            words.append(word)
+    lines, line = [], ""
+    for word in words:
         if line and len(line) + 1 + len(word) > per_line:
             lines.append(line)
             line = word
