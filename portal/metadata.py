@@ -18,7 +18,7 @@ from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
 from .indicators import Indicator
-from .release import dataset_paths
+from .release import MEDIA_TYPES, dataset_paths
 
 SCHEMA = "https://schema.org"
 # Social networks crop previews to about 1.91:1; 1200 pixels wide is sharp on every screen they use.
@@ -26,7 +26,7 @@ OG_WIDTH = 1200
 OG_RATIO = 1.91
 QUOTE = {'"': "&quot;"}
 # Pages that only exist to help a visitor, not to be found on their own.
-UNLISTED = ("search", "not_found")
+UNLISTED = ("search", "not_found", "embed")
 # The page kinds the site search indexes (their `type` filter values: search_types).
 INDEXED = ("indicator", "announcement", "catalogue")
 
@@ -152,14 +152,16 @@ def make_dataset(dataset: Dataset, config: Config, lang: Language, node_id: str,
         "creator": publisher, "publisher": publisher,
         "citation": [s.get(lang.code) or s.get("") for s in dataset.sources] or None,
         "keywords": list((dataset.indicator or {}).get("tags", [])) or None,
-        "variableMeasured": [f.titles.get(lang.code, f.name) for f in dataset.fields],
+        "variableMeasured": [_drop_none({
+            "@type": "PropertyValue", "name": f.titles.get(lang.code, f.name),
+            "description": f.descriptions.get(lang.code) or None,
+            "unitText": (f.unit if isinstance(f.unit, str) else (f.unit or {}).get(lang.code)) or None,
+        }) for f in dataset.fields],
         "temporalCoverage": temporal_coverage(dataset),
         "spatialCoverage": {"@type": "Place", "name": province} if province else None,
         "dateModified": dataset.as_of.isoformat() if dataset.as_of else None,
-        "distribution": [
-            {"@type": "DataDownload", "encodingFormat": "text/csv", "contentUrl": absolute(config, paths["csv"])},
-            {"@type": "DataDownload", "encodingFormat": "application/json", "contentUrl": absolute(config, paths["json"])},
-        ],
+        "distribution": [{"@type": "DataDownload", "encodingFormat": media, "contentUrl": absolute(config, paths[ext])}
+                         for ext, media in MEDIA_TYPES.items()],
     }
     return _drop_none(node)
 

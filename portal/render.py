@@ -147,6 +147,8 @@ def make_environment(root: Path, translations, bytecode_cache: jinja2.BytecodeCa
     )
     env.install_gettext_translations(translations, newstyle=True)
     env.filters["isolate"] = isolate_latin
+    from .embed import embed_address, embed_snippet  # embed.py builds on this module's Page
+    env.globals.update(embed_address=embed_address, embed_snippet=embed_snippet)
     return env
 
 

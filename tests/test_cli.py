@@ -24,9 +24,9 @@ def test_cli_build_summary_line(tmp_path):
     root = write_project(tmp_path / "p")
     result = run("--project", str(root), "build", "--output", str(tmp_path / "out"))
     assert result.exit_code == 0, result.output
-    # 4 pages a language, 1 indicator page, a search page and a 404 page each, and in Vietnamese one
-    # announcement, its tag and its year.
-    assert "Built 24 pages, 3 charts and 2 datasets in" in result.output
+    # 4 pages a language, 1 indicator page and its embed page, a search page and a 404 page each,
+    # and in Vietnamese one announcement, its tag and its year.
+    assert "Built 27 pages, 3 charts and 2 datasets in" in result.output
     assert (tmp_path / "out" / "index.html").is_file()
 
 
@@ -104,6 +104,15 @@ def test_downloads_never_carry_a_live_spreadsheet_formula(tmp_path):
     assert run("--project", str(root), "build").exit_code == 0
     published = (root / "site/data/units.csv").read_text(encoding="utf-8").splitlines()
     assert published[1] == "40,\"'=HYPERLINK(\"\"http://x\"\")\",province," and published[2] == "412,'+SUM(A1),district,40"
+    # The name beside each code is as safe as the name itself.
+    assert (root / "site/data/counts.csv").read_text(encoding="utf-8").splitlines()[1].startswith(
+        "2023-06-30,40,\"'=HYPERLINK(")
+    import openpyxl
+    for name in ("units", "counts"):
+        sheet = openpyxl.load_workbook(root / f"site/data/{name}.xlsx").active
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert not [c.coordinate for c in cells if c.data_type == "f"], name  # text, never a formula
+        assert "=HYPERLINK(\"http://x\")" in [c.value for c in cells]
 
 
 def test_long_tables_show_the_latest_rows_and_say_so(tmp_path):

@@ -51,7 +51,8 @@ def test_every_kind_of_broken_link_is_reported(tiny_site, tmp_path):
         "site/en/indicators/counts.html: broken link to /elsewhere/",
         "site/en/indicators/counts.html: broken link to ../../charts/counts.en.narrow.svg",
         "site/en/index.html: broken link to ../charts/counts.en.narrow.svg",
-    ]) + ["6 broken link(s) in site."]
+        "site/en/embed/counts.html: broken link to ../../charts/counts.en.narrow.svg",
+    ]) + ["7 broken link(s) in site."]
 
 
 def test_checking_without_a_built_site_says_so(tmp_path):

@@ -34,6 +34,7 @@ VOCABULARY = {
     "DataCatalog": CREATIVE_WORK | {"dataset"},
     "NewsArticle": CREATIVE_WORK,
     "Place": THING,
+    "PropertyValue": THING | {"unitText"},
     "BreadcrumbList": THING | {"itemListElement"},
     "ListItem": THING | {"position", "item"},
 }
@@ -85,7 +86,10 @@ def test_indicator_pages_describe_their_dataset(subpath_site, lang, slug):
     assert re.fullmatch(r"\d{4}(-\d\d-\d\d)?(/\d{4}(-\d\d-\d\d)?)?", dataset["temporalCoverage"])
     assert dataset["spatialCoverage"] == {"@type": "Place", "name": "Tỉnh Nghệ An"}
     formats = {d["encodingFormat"]: d["contentUrl"] for d in dataset["distribution"]}
-    assert set(formats) == {"text/csv", "application/json"}
+    assert set(formats) == {"text/csv", "application/json",
+                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+    measured = {v["name"]: v.get("unitText") for v in dataset["variableMeasured"]}
+    assert len(measured) == len(parse(subpath_site / page).select("table.data-table thead th"))
     for url in formats.values():
         assert url.startswith(SUBPATH_BASE_URL + "data/")
         assert (subpath_site / url.removeprefix(SUBPATH_BASE_URL)).is_file()

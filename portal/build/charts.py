@@ -19,6 +19,7 @@ from .. import charts as charts_mod
 from .. import chart_kinds, fonts
 from ..config import Config, Language
 from ..i18n import Formatter, load_translations
+from ..chart_images import image_paths, make_chart_images
 from ..metadata import make_chart_og_image
 from ..write import Staging
 from . import executor as executor_mod
@@ -67,8 +68,8 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
         if isinstance(result, bytes):
             bundle = result
             continue
-        chart, spec_texts, og_png, og_info = result
-        outputs = _chart_outputs(chart, spec_texts, og_png)
+        chart, spec_texts, og_png, og_info, images = result
+        outputs = _chart_outputs(chart, spec_texts, og_png) | images
         for name, content in outputs.items():
             staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
         info = (chart.lang, chart.slug, _chart_info(chart), og_info)
@@ -98,9 +99,12 @@ def make_chart(config: Config, folder: Path | None, job_and_key: tuple):
     _use_fonts(folder)
 
     def make():
-        chart = charts_mod.render_chart(dataset, config.province_code, Formatter(lang), _)
+        fmt = Formatter(lang)
+        chart = charts_mod.render_chart(dataset, config.province_code, fmt, _)
         og_png, og_info = make_chart_og_image(chart, lang, _, config)
-        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info
+        # The SVG and PNG for articles and slides, with the chart's credits drawn in.
+        images = make_chart_images(chart, dataset, lang, fmt.date(dataset.as_of) if dataset.as_of else "", _, config)
+        return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info, images
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
     return store.remember(key, make, tuple)
@@ -134,7 +138,7 @@ def _chart_outputs(chart, spec_texts: dict[str, str], og_png: bytes) -> dict[str
 
 def _chart_info(chart) -> dict:
     """What the pages need to know of a chart's files: paths and sizes."""
-    info = {"media": charts_mod.WIDE_MEDIA, "files": {}}
+    info = {"media": charts_mod.WIDE_MEDIA, "files": {}, "images": image_paths(chart.slug, chart.lang)}
     for size, svg in chart.svgs.items():
         width, height = _svg_size(svg)
         info["files"][size] = {"svg": chart.dest_path(size, "svg"), "spec": chart.dest_path(size, "vl.json"),

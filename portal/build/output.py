@@ -6,6 +6,9 @@ import hashlib
 import shutil
 from pathlib import Path
 
+from ..api import make_api, make_dataset_feeds
+from ..catalog import make_catalog
+from ..embed import EMBED_KIND, make_embed_headers
 from ..feed import make_feed
 from ..release import make_release, make_tables, release_paths
 from ..render import feed_path
@@ -41,17 +44,28 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
     config, package, datasets = inputs.config, inputs.package, inputs.datasets
     gettexts = {edition.lang.code: edition.data.gettext for edition in editions}
 
-    def tables(dataset) -> tuple[bytes, bytes]:
+    def tables(dataset, names: tuple) -> tuple[bytes, ...]:
         # One changed CSV remakes its own downloads; the others come from the memo.
-        described = memo.fingerprint(dataset)
-        return memo.step("release-tables", (described,), lambda: make_tables(dataset)) if described else make_tables(dataset)
+        return _remembered(memo, "release-tables", (dataset, names), lambda: make_tables(dataset, names))
 
-    described = memo.fingerprint(package, datasets, config, gettexts)
-    make = lambda: make_release(package, datasets, config, gettexts, tables)  # noqa: E731
-    write_files(staging, memo.step("release", (described,), make) if described else make())
+    release = _remembered(memo, "release", (package, datasets, config, gettexts),
+                          lambda: make_release(package, datasets, config, gettexts, tables))
+    write_files(staging, release)
+    # The DCAT-AP catalogue of those downloads, for open-data portals to harvest.
+    write_files(staging, make_catalog(config, package, datasets, release))
+    # The static API (values by indicator and by unit) and an Atom feed per dataset.
+    write_files(staging, _remembered(memo, "api", (package, datasets, config, [e.translations for e in editions]),
+                                     lambda: make_api(config, package, datasets)
+                                     | make_dataset_feeds(config, [(e.lang, e.data) for e in editions])))
     used = sorted({name for edition in editions for item in edition.data.news for name in item.images})
     write_files(staging, {f"images/{name}": inputs.images[name] for name in used})
     return release_paths(package["name"])
+
+
+def _remembered(memo: Memo, kind: str, inputs: tuple, make):
+    """make(), or what an earlier build made from equal `inputs`."""
+    described = memo.fingerprint(*inputs)
+    return memo.step(kind, (described,), make) if described else make()
 
 
 def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
@@ -60,7 +74,9 @@ def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
     files[SITEMAP] = make_sitemap(config, editions, metas)
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for edition in editions for page in edition.pages if page.kind == "search"]
-    files["_headers"] = (HEADERS + make_search_headers(search_pages, CSP)).encode()
+    embeds = [page.dest_path for edition in editions for page in edition.pages if page.kind == EMBED_KIND]
+    # Embed pages (and only they) may be framed by other sites.
+    files["_headers"] = (HEADERS + make_search_headers(search_pages, CSP) + make_embed_headers(embeds, CSP)).encode()
     write_files(staging, files)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Config
+from ..embed import make_embed_pages
 from ..i18n import Formatter
 from ..indicators import Indicator, make_indicator
 from ..news import Publishing, make_news_pages, make_published, make_related
@@ -34,7 +35,8 @@ def plan_editions(inputs, drafts: bool, future: bool, memo: Memo) -> list[Editio
         news = tuple(a for a in published if a.lang == lang.code)
         data = SiteData(lang, fmt, indicators, inputs.datasets, news, translations.gettext, config.province_code,
                         make_related(indicators, news))
-        editions.append(Edition(translations, data, tuple(make_pages(config, data) + make_news_pages(data))))
+        pages = make_pages(config, data) + make_news_pages(data) + make_embed_pages(data)  # embeds: for other sites
+        editions.append(Edition(translations, data, tuple(pages)))
     return editions
 
 
