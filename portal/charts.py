@@ -95,12 +95,16 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
 
 # The measurement fonts' files by style (see use_fonts), embedded into each SVG; none until fonts are given.
 _FONT_FILES: dict = {}
+_REGISTERED: set = set()
 
 
 def use_fonts(folder) -> None:
     """Measure chart text with the fonts in `folder` (see fonts.load_measure_fonts), and embed them in every SVG, from now on."""
+    _FONT_FILES.clear()
     if folder is not None:
-        vlc.register_font_directory(str(folder))
+        if str(folder) not in _REGISTERED:
+            vlc.register_font_directory(str(folder))
+            _REGISTERED.add(str(folder))
         _FONT_FILES.update(fonts.measure_files(folder, FONT))
 
 

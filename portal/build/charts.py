@@ -117,8 +117,8 @@ def prepare_fonts(folder: Path | None) -> None:
         fonts.load_measure_fonts(folder, charts_mod.FONT)
 
 
-@functools.lru_cache(maxsize=None)
 def _use_fonts(folder: Path | None) -> None:
+    # Looked for at every chart: the memo folder (and its fonts) may have been emptied since the last.
     charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.FONT) if folder is not None else None)
 
 
