@@ -10,7 +10,7 @@ import click
 
 from portal.config import PORTAL_TZ, load_config
 from portal.content import write_new_announcement
-from portal.errors import print_problems, relative
+from portal.errors import explain, print_problems, relative
 from portal.links import check_links, shown_path
 from portal.news import next_changes
 from portal.site import build_site, load_inputs, parse_clock
@@ -36,7 +36,19 @@ CLOCK = click.option("--clock", default=None, metavar="DATETIME",
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands, with any exception that escapes one said as a located problem, or as a bug to report."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            raise explain(exc, ctx.obj) from None
+
+
+@click.group(cls=Commands)
 @click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=ROOT,
               show_default="this folder", help="Project folder holding site.toml, data/, content/ and templates/.")
 @click.pass_context

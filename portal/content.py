@@ -22,6 +22,7 @@ from functools import partial
 from . import cache
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
+from .text import control_problems
 from .workers import map_ordered
 from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
@@ -38,6 +39,8 @@ OPTIONAL = {"draft": "flag", "publish_at": "moment", "expire_at": "moment", "ima
 KNOWN = {**REQUIRED, **OPTIONAL}
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 WORDS_PER_MINUTE = 200
+# Bounds that keep one careless file from exhausting the build: Markdown nests by recursion.
+MAX_FILE_BYTES = 2_000_000
 MESSAGES = {
     "text": "`{key}` must be text, such as {key}: \"…\"",
     "moment": "`{key}` must be a date written YYYY-MM-DD, or a date and time such as 2024-01-19T08:00+07:00, not {value!r}",
@@ -127,8 +130,11 @@ def load_announcements(root: Path, languages: tuple[str, ...], names: Names = Na
     known = known if isinstance(known, dict) else {}
     digests = {}
     for path in paths:
-        with open(str(path), "rb") as handle:
-            digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
+        try:
+            with open(str(path), "rb") as handle:
+                digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
+        except OSError:
+            digests[path] = f"unreadable {path.name}"  # never in the cache: loading it says what is wrong
     missing = [path for path in paths if digests[path] not in known]
     loaded = dict(zip(missing, map_ordered(partial(_load_one, root, rules), missing, jobs)))
     items = []
@@ -167,7 +173,13 @@ def _usable_images(root: Path) -> list[str]:
 def _load_one(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
     """One file's announcement (None when it has problems) and its problems."""
     shown = relative(path, root)
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(shown, None, None, f"the file has {len(raw):,} bytes; an announcement may have at most "
+                              f"{MAX_FILE_BYTES:,} (put large documents in the open data instead)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -198,7 +210,16 @@ def make_announcement(path: Path, shown: str, text: str, rules: Rules, problems:
         problems.append(Problem(shown, None, None, f"the short title {match['slug']!r} is reserved for the "
                                 "portal's own pages; choose another"))
         return None
+    try:
+        file_date = dt.date.fromisoformat(match["date"])
+    except ValueError:
+        problems.append(Problem(shown, None, None, f"the date in the file name, {match['date']}, is not a real date"))
+        return None
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    controls = control_problems(text)
+    if controls:
+        problems.extend(Problem(shown, line, column, message) for line, column, message in controls)
+        return None
     lines = text.split("\n")
     if lines[0].strip() != "---":
         problems.append(Problem(shown, 1, None, "the file must start with front matter between two lines of ---"))
@@ -214,7 +235,6 @@ def make_announcement(path: Path, shown: str, text: str, rules: Rules, problems:
         return None
     meta, key_lines = parsed
     values = _check_front_matter(meta, key_lines, shown, problems)
-    file_date = dt.date.fromisoformat(match["date"])
     _check_together(values, key_lines, file_date, shown, problems, root)
     if len(problems) > before or body is None:
         return None
@@ -394,8 +414,13 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     source = "\n".join(lines)
     backlink = rules.backlink_titles.get(lang)
     key = cache.current.key("markup", source, lang, repr(rules.names), rules.site_host, backlink)
-    body = cache.current.remember(key, lambda: make_markup(source, lang, rules.names, rules.site_host, backlink),
-                                  Markup)
+    try:
+        body = cache.current.remember(key, lambda: make_markup(source, lang, rules.names, rules.site_host, backlink),
+                                      Markup)
+    except RecursionError:
+        problems.append(Problem(shown, first_line, None, "the text nests too deeply (lists, quotes or emphasis "
+                                "inside one another, hundreds of levels); flatten it"))
+        return None
     before = len(problems)
     seen: dict[str, int] = {}
     for ref in body.references:

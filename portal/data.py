@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import cache
+from .descriptor import check_package_shape
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -169,7 +170,9 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     except json.JSONDecodeError as exc:
         raise BuildError.single(shown, f"JSON syntax: {exc.msg}", exc.lineno, exc.colno)
 
-    problems: list[Problem] = []
+    problems: list[Problem] = check_package_shape(package, text, shown)
+    if problems:
+        raise BuildError(problems)  # the checks below rely on every value being of its kind
     descriptors = _check_package(package, text, shown, problems)
     tables: dict[str, pd.DataFrame | None] = {}
     file_digests: dict[str, str | None] = {}

@@ -84,3 +84,42 @@ def print_problems(problems, file=None) -> None:
 
 def _sort_key(p: Problem):
     return (p.path, p.line or 0, str(p.column or ""), p.message)
+
+
+class InternalError(click.ClickException):
+    """A bug in the portal itself (never a mistake in the inputs): shown with its traceback and a request to report it."""
+
+    exit_code = 70  # EX_SOFTWARE: a failure of the tool, not of the files it was given
+
+    def __init__(self, exc: BaseException):
+        import traceback
+
+        self.trace = "".join(traceback.format_exception(exc)).rstrip()
+        super().__init__(f"{type(exc).__name__}: {exc}")
+
+    def show(self, file=None) -> None:
+        """Print the traceback, then say it is a bug and how to report it."""
+        click.echo(self.trace, err=True, file=file)
+        click.echo("This is a bug in the portal, not a mistake in your files: please report it with the lines above. "
+                   "Nothing was written.", err=True, file=file)
+
+
+def explain(exc: BaseException, root: Path | None = None) -> click.ClickException:
+    """The form shown to the user of an exception that escaped a command: a located problem, or a bug report."""
+    if isinstance(exc, click.ClickException):
+        return exc
+    import jinja2
+
+    root = root or Path.cwd()
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = relative(Path(exc.filename), root) if exc.filename else f"templates/{exc.name or '?'}"
+        return BuildError.single(where, f"template syntax: {exc.message}", exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return BuildError.single(f"templates/{exc.name}", "template not found: the portal needs this file "
+                                 "(copy it from the portal's own templates/)")
+    if isinstance(exc, OSError):
+        where = relative(Path(exc.filename), root) if exc.filename else "(the system)"
+        return BuildError.single(str(where), f"{exc.strerror or exc}; nothing was replaced")
+    if isinstance(exc, MemoryError):
+        return BuildError.single(str(root), "not enough memory for these inputs")
+    return InternalError(exc)
