@@ -31,6 +31,8 @@ def check_package_shape(package, text: str, shown: str) -> list[Problem]:
     if not isinstance(resources, list) or not resources:
         bad("the package", "needs a \"resources\" list describing each CSV file", '"resources"')
         return problems
+    if "name" in package and not isinstance(package["name"], str):
+        bad("the package", "\"name\" must be a text", '"name"')
     for key in ("licenses", "sources", "contributors"):
         if key in package and not (isinstance(package[key], list) and all(isinstance(x, dict) for x in package[key])):
             bad(key, "must be a list of objects", f'"{key}"')
@@ -110,8 +112,8 @@ def _check_schema(schema, where: str, needle: str, bad) -> None:
     for fk in foreign:
         reference = fk.get("reference") if isinstance(fk, dict) else None
         if (not isinstance(reference, dict) or not _field_list(fk.get("fields"))
-                or not _field_list(reference.get("fields")) or not isinstance(reference.get("resource", ""), str)):
-            bad(where, "each foreign key needs \"fields\" and a \"reference\" with \"resource\" and \"fields\"", needle)
+                or not _field_list(reference.get("fields")) or not isinstance(reference.get("resource"), str)):
+            bad(where, "each foreign key needs \"fields\" and a \"reference\" naming its \"resource\" and \"fields\"", needle)
         elif not set(_as_list(fk["fields"])) <= set(names):
             bad(where, f"foreign key names an unknown field {fk['fields']!r}", needle)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ class Problem:
 
     def location(self) -> str:
         """Return `path:line:column` with the parts that are known."""
-        parts = [self.path]
+        parts = [one_line(self.path)]
         if self.line is not None:
             parts.append(str(self.line))
             if self.column not in (None, ""):
@@ -31,7 +32,7 @@ class Problem:
     def format(self) -> str:
         """Return the one-line form printed to the terminal."""
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{self.location()}: {prefix}{self.message}"
+        return f"{self.location()}: {prefix}{one_line(self.message)}"
 
     def annotation(self) -> str:
         """Return the GitHub Actions workflow command for this problem."""
@@ -42,6 +43,17 @@ class Problem:
         text = self.message.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
         col = f" (column {self.column})" if self.column not in (None, "") else ""
         return f"::{kind} {','.join(fields)}::{text}{col}"
+
+
+def one_line(text: str) -> str:
+    """`text` with line breaks and control characters escaped (\\x85), so a problem stays on one line."""
+    # A file name or a quoted cell may hold them; the message must not be cut in two.
+    if not _ODD.search(text):
+        return text
+    return _ODD.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}", text)
+
+
+_ODD = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def relative(path: Path, root: Path) -> str:

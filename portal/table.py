@@ -65,6 +65,8 @@ def convert_cell(cell: str, spec: dict):
             if not re.fullmatch(INTEGER, cell):
                 raise ValueError("an integer (digits only, no separators)")
             value = int(cell)
+            if abs(value) >= 2**63:
+                raise ValueError("an integer of at most 18 digits")
         elif kind == "number":
             if not re.fullmatch(NUMBER, cell):
                 raise ValueError("a number (use \".\" for decimals, no separators)")
@@ -83,6 +85,8 @@ def convert_cell(cell: str, spec: dict):
             if not re.fullmatch(r"\d{4}", cell):
                 raise ValueError("a year (four digits)")
             value = int(cell)
+            if abs(value) >= 2**63:
+                raise ValueError("an integer of at most 18 digits")
         else:
             value = unicodedata.normalize("NFC", cell)
             if CONTROL.search(value):
