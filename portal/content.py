@@ -444,5 +444,6 @@ def _line_of(lines: list[str], needle: str, nth: int, first_line: int) -> int:
 def _image_exists(root: Path, name: str) -> bool:
     folder = (root / IMAGES_DIR).resolve()
     path = (folder / name).resolve()
-    # A link in content/images/ must not bring in a file from elsewhere on the disk.
-    return path.is_file() and path.parent == folder
+    # A link in content/images/, or content/images/ itself as a link, must not bring in a file
+    # from elsewhere on the disk.
+    return path.is_file() and path.parent == folder and folder == root.resolve() / IMAGES_DIR

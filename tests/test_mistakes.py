@@ -269,3 +269,18 @@ def test_any_csv_cell_is_told_or_accepted(fresh, row, column, cell):
     csv.writer(out, lineterminator="\n").writerows([["date", "unit_code", "issued"], *rows])
     (fresh / "data/counts.csv").write_text(out.getvalue(), encoding="utf-8")
     assert_told_or_fine(invoke(fresh), fresh)
+
+
+def test_a_linked_images_folder_brings_in_nothing_from_outside(fresh, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(b"\x89PNG not part of the project")
+    images = fresh / "content/images"
+    shutil.rmtree(images, ignore_errors=True)
+    images.symlink_to(outside, target_is_directory=True)
+    try:
+        (fresh / ARTICLE).write_text(f"---\n{VALID_FRONT}image: secret.png\nimage_alt: \"x\"\n---\n", encoding="utf-8")
+        assert assert_told(invoke(fresh)) == [
+            "content/announcements/2024-02-01-ban-tin-thu.vi.md:6: picture 'secret.png' not found in content/images/"]
+    finally:
+        images.unlink()
