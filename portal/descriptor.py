@@ -13,6 +13,7 @@ from .errors import Problem
 
 TYPES = ("string", "integer", "number", "date", "year")
 NUMERIC = ("integer", "number", "year")
+CONTROL_ESCAPE = re.compile(r"(\\*)(\\u(?:000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|[fF]{3}[eEfF]))")
 # Longer patterns are refused: a regular expression is run on every cell of its column.
 MAX_PATTERN = 500
 
@@ -24,6 +25,12 @@ def check_package_shape(package, text: str, shown: str) -> list[Problem]:
     def bad(where: str, message: str, needle: str | None = None) -> None:
         problems.append(Problem(shown, _line_of(text, needle) if needle else None, None, f"{where}: {message}"))
 
+    for number, line in enumerate(text.split("\n"), start=1):
+        # JSON lets a text hold a control character only escaped, such as \u0007: found here, by its line.
+        for match in CONTROL_ESCAPE.finditer(line):
+            if len(match.group(1)) % 2 == 0:  # not itself an escaped backslash
+                problems.append(Problem(shown, number, match.start(2) + 1,
+                                        f"a control character, {match.group(2)}, is not allowed in a text; delete it"))
     if not isinstance(package, dict):
         bad("the package", "must be a JSON object with a \"resources\" list")
         return problems

@@ -108,6 +108,8 @@ NAMED = {
     "deep emphasis in Markdown": {ARTICLE: f"---\n{VALID_FRONT}---\n" + "*" * 3000 + "x" + "*" * 3000 + "\n"},
     "control character in a text": {ARTICLE: f"---\n{VALID_FRONT}---\nhello\x07 there\n"},
     "control character in front matter": {ARTICLE: "---\n" + VALID_FRONT.replace("thử.", "th\x1bử.") + "---\n"},
+    "control character in a dataset title": {"data/datapackage.json": package_with(
+        lambda p: p["resources"][0]["titles"].__setitem__("en", "Test\u0000counts"))},
     "control character in a CSV cell": {"data/units.csv": "code,name,type,parent_code\n40,T\x01,province,\n412,H,district,40\n"},
     "1e309 with no maximum": {
         "data/datapackage.json": package_with(lambda p: (counts_field(2, "type", "number")(p),
