@@ -337,9 +337,10 @@ def _parse_yaml(source: str, shown: str, problems: list[Problem]):
         node = loader.get_single_node()
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(shown, mark.line + 2 if mark else 1, None,
-                                f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        # The parser stops at its first mistake: each top-level entry parsed alone finds the others.
+        found = _entry_problems(source) or [(_yaml_line(exc, 0), _yaml_message(exc))]
+        problems.extend(Problem(shown, line, None, f"front matter is not valid YAML: {message}")
+                        for line, message in found)
         return None
     finally:
         loader.dispose()
@@ -353,6 +354,33 @@ def _parse_yaml(source: str, shown: str, problems: list[Problem]):
             problems.append(Problem(shown, line, None, f"`{key}` is given twice (first on line {key_lines[key]})"))
         key_lines.setdefault(key, line)
     return meta, key_lines
+
+
+def _yaml_line(exc: yaml.YAMLError, first: int) -> int:
+    """The file line of a YAML mistake in front matter whose entry starts at line `first` of it."""
+    # Where the broken construct starts (an unclosed quote or bracket), else where the parser gave up.
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    return first + mark.line + 2 if mark else first + 2
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or exc).splitlines()[0]
+
+
+def _entry_problems(source: str) -> list[tuple[int, str]]:
+    """(line, message) for each top-level entry of the front matter that is not valid YAML by itself."""
+    lines = source.split("\n")
+    starts = [i for i, line in enumerate(lines) if line[:1] and not line[:1].isspace() and line[:1] not in "#-"]
+    found = []
+    for start, end in zip(starts, starts[1:] + [len(lines)]):
+        loader = _Loader("\n".join(lines[start:end]))
+        try:
+            loader.get_single_node()
+        except yaml.YAMLError as exc:
+            found.append((_yaml_line(exc, start), _yaml_message(exc)))
+        finally:
+            loader.dispose()
+    return found
 
 
 def _check_front_matter(meta: dict, key_lines: dict, shown: str, problems: list[Problem]) -> dict:

@@ -103,7 +103,7 @@ def test_edit_is_served_and_a_reload_event_sent_then_errors_shown_and_cleared(pr
 
     article.write_text(article.read_text(encoding="utf-8").replace('title: "Bản tin thử"', "title: [broken"), encoding="utf-8")
     panel = wait_for(lambda: parse_text(fetch(page_url)).select_one(".preview-error"))
-    assert "content/announcements/2024-02-01-ban-tin-thu.vi.md:3: front matter is not valid YAML" in panel.get_text()
+    assert "content/announcements/2024-02-01-ban-tin-thu.vi.md:2: front matter is not valid YAML" in panel.get_text()
     assert "Nội dung đã sửa." in fetch(page_url)  # the previous good page is still served
 
     article.write_text(article.read_text(encoding="utf-8").replace("title: [broken", 'title: "Bản tin thử"'), encoding="utf-8")
