@@ -13,7 +13,7 @@ import hashlib
 import re
 from functools import partial
 
-from . import cache
+from . import cache, fonts
 from . import charts as charts_mod
 from .config import Config, Language
 from .i18n import Formatter, load_translations
@@ -78,9 +78,11 @@ def chart_key(config: Config, job, settings: str | None) -> str | None:
 
 def _settings_digest(config: Config) -> str | None:
     try:
-        return cache.fingerprint(config, {}, config.root)
+        settings = cache.fingerprint(config, {}, config.root)
     except TypeError:
         return None
+    # The fonts are an input too: another font installed or updated makes every chart again.
+    return f"{settings};fonts={fonts.fingerprint(charts_mod.MEASURE_FONTS)}"
 
 
 def make_chart(config: Config, job_and_key: tuple):

@@ -16,6 +16,7 @@ is opened.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import io
 import os
@@ -49,6 +50,30 @@ def installed_fonts() -> list[tuple[set[str], int, int, Path]] | None:
         if weight.isdigit() and slant.isdigit():
             fonts.append(({name.strip() for name in families.split(",")}, int(weight), int(slant), Path(file)))
     return fonts
+
+
+@functools.lru_cache(maxsize=4)
+def fingerprint(font_list: str) -> str:
+    """A digest of the installed fonts the charts are measured and drawn with, for the chart cache key."""
+    return fingerprint_of(font_list, installed_fonts())
+
+
+def fingerprint_of(font_list: str, fonts) -> str:
+    """fingerprint() for the installed fonts `fonts`: which families of the list exist, and the files used."""
+    digest = hashlib.sha256(font_list.encode())
+    if fonts is None:
+        return "no fontconfig"
+    for name in _names(font_list):
+        # Any face of a listed family appearing or going changes which font is found first.
+        digest.update(repr(sorted((w, s, p.name) for names, w, s, p in fonts if name in names)).encode())
+    faces = measured_faces(font_list, fonts) or {}
+    arabic = arabic_faces(font_list, fonts) if faces else {}
+    for _style, path in sorted(faces.items()) + sorted((arabic or {}).items()):
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable " + str(path).encode())
+    return digest.hexdigest()[:16]
 
 
 def measured_faces(font_list: str, fonts) -> dict[str, Path] | None:
