@@ -99,6 +99,8 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
         raise BuildError.single(CONFIG_FILE, f"TOML syntax: {message}", line)
+    except RecursionError:
+        raise BuildError.single(CONFIG_FILE, "lists or tables nest too deeply (hundreds of levels)") from None
 
     problems: list[Problem] = []
 

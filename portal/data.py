@@ -169,6 +169,8 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         raise BuildError.single(shown, f"not valid UTF-8 (byte {exc.start})")
     except json.JSONDecodeError as exc:
         raise BuildError.single(shown, f"JSON syntax: {exc.msg}", exc.lineno, exc.colno)
+    except RecursionError:
+        raise BuildError.single(shown, "lists or objects nest too deeply (hundreds of levels); flatten them") from None
 
     problems: list[Problem] = check_package_shape(package, text, shown)
     if problems:

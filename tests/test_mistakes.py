@@ -119,10 +119,14 @@ NAMED = {
     "languages not codes": {"site.toml": None},
     "template syntax error": {"templates/news_list.html": None},
     "announcement that is not UTF-8": {ARTICLE: b"---\ntitle: \xff\n---\n"},
+    "package nested too deeply": {"data/datapackage.json": "[" * 100_000 + "]" * 100_000},
+    "site.toml nested too deeply": {"site.toml": None},
+    "announcement too large": {ARTICLE: f"---\n{VALID_FRONT}---\n" + "x " * 1_100_000},
 }
 SITE_TOML_EDITS = {
     "NUL in a site.toml format": ('percent_format = "', 'percent_format = "\\u0000'),
     "languages not codes": ('languages = [', 'languages = [[1], '),
+    "site.toml nested too deeply": ('[site]', 'deep = ' + "[" * 100_000 + "]" * 100_000 + '\n[site]'),
 }
 
 
