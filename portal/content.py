@@ -22,7 +22,7 @@ from functools import partial
 from . import cache
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
-from .text import control_problems
+from .text import CONTROL, control_problems
 from .workers import map_ordered
 from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
@@ -391,6 +391,12 @@ def _check_front_matter(meta: dict, key_lines: dict, shown: str, problems: list[
                 problems.append(Problem(shown, 1, None, f"front matter is missing `{key}`"))
             continue
         value = meta[key]
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and CONTROL.search(text) for text in texts):
+            # Written as a YAML escape ("\a", "\x07"), so not seen in the file's own characters.
+            problems.append(Problem(shown, key_lines.get(key, 1), None,
+                                    f"`{key}` holds a control character (written as an escape); delete it"))
+            continue
         checked = _check_value(kind, value)
         if checked is None:
             empty = kind == "text" and isinstance(value, str)

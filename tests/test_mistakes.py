@@ -110,6 +110,7 @@ NAMED = {
     "control character in front matter": {ARTICLE: "---\n" + VALID_FRONT.replace("thử.", "th\x1bử.") + "---\n"},
     "control character in a dataset title": {"data/datapackage.json": package_with(
         lambda p: p["resources"][0]["titles"].__setitem__("en", "Test\u0000counts"))},
+    "control character as a YAML escape": {ARTICLE: "---\n" + VALID_FRONT.replace('"Bản tin thử"', '"Bản\\a tin"') + "---\n"},
     "control character in a CSV cell": {"data/units.csv": "code,name,type,parent_code\n40,T\x01,province,\n412,H,district,40\n"},
     "1e309 with no maximum": {
         "data/datapackage.json": package_with(lambda p: (counts_field(2, "type", "number")(p),
