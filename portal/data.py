@@ -213,6 +213,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
             if not found:
                 for name in unchecked:
                     cache.current.put(keys[name], b"valid")
+    problems += _check_province_rows(root, descriptors, tables, shown_csvs)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]
@@ -281,7 +282,7 @@ def _check_package(package, text: str, shown: str, problems: list[Problem]) -> l
                 bad(f"field {f.get('name')}: type must be one of {', '.join(TYPES)}")
         for message in describe_rules(res):
             bad(message)
-        field_names = {f.get("name") for f in fields}
+        field_names = {f.get("name"): f.get("type", "string") for f in fields}  # name -> type
         indicator = res.get("indicator")
         if indicator is not None:
             _check_indicator(indicator, field_names, bad)
@@ -312,6 +313,46 @@ def _check_indicator(indicator: dict, field_names: set, bad) -> None:
     for name in used:
         if name is not None and name not in field_names:
             bad(f"indicator refers to an unknown field {name!r}")
+    _check_indicator_kinds(chart, headline, field_names, bad)
+
+
+# What each chart type needs, and the kinds of fields the headline and chart compute with.
+CHART_NEEDS = {"bar": ("x", "y"), "grouped": ("x", "measures"), "progress": ("total", "parts")}
+NUMERIC_TYPES = ("integer", "number")
+
+
+def _check_province_rows(root: Path, descriptors: list[dict], tables: dict, shown_csvs: dict) -> list[Problem]:
+    """An indicator's headline and chart show the province-wide rows: a table of indicators needs some."""
+    from .config import load_config  # already read and checked by the build, so this cannot fail here
+
+    province = None
+    problems = []
+    for d in descriptors:
+        frame = tables.get(d["name"])
+        if not d.get("indicator") or frame is None or "unit_code" not in frame.columns:
+            continue
+        province = province or load_config(root).province_code
+        if not (frame["unit_code"] == province).any():
+            problems.append(Problem(shown_csvs[d["name"]], None, None, f"no province-wide rows (unit_code {province}, "
+                                    f"as site.toml says): the indicator {d['indicator'].get('slug')!r} shows those"))
+    return problems
+
+
+def _check_indicator_kinds(chart: dict, headline: dict, types: dict, bad) -> None:
+    """Problems with the fields an indicator computes with: present for its chart type, and numbers."""
+    for key in CHART_NEEDS.get(chart.get("type"), ()):
+        if not chart.get(key):
+            bad(f"a {chart['type']} chart needs \"{key}\"")
+    if not headline.get("value"):
+        bad("indicator \"headline\" needs \"value\", the field it shows")
+    measures = [headline.get(k) for k in ("value", "of", "target")] + [chart.get(k) for k in ("y", "total", "target")]
+    measures += list(chart.get("measures", [])) + list(chart.get("parts", []))
+    for name in dict.fromkeys(m for m in measures if m in types):
+        if types[name] not in NUMERIC_TYPES:
+            bad(f"indicator field {name!r} is {types[name]}, but the headline and chart compute with it: "
+                "it must be integer or number")
+    if chart.get("x") in types and types[chart["x"]] in NUMERIC_TYPES:
+        bad(f"chart \"x\" {chart['x']!r} must be a date, year or text field, not a measure")
 
 
 def _check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:

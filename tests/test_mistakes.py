@@ -102,6 +102,11 @@ NAMED = {
     "invalid regex": {"data/datapackage.json": package_with(constraint(1, "pattern", "("))},
     "indicator chart a list": {"data/datapackage.json": package_with(
         lambda p: p["resources"][0]["indicator"].__setitem__("chart", [1]))},
+    "headline on a text field": {"data/datapackage.json": package_with(
+        lambda p: p["resources"][0]["indicator"]["headline"].__setitem__("value", "unit_code"))},
+    "progress chart without parts": {"data/datapackage.json": package_with(
+        lambda p: p["resources"][0]["indicator"]["chart"].__setitem__("type", "progress"))},
+    "no province-wide rows": {"data/counts.csv": "date,unit_code,issued\n2023-06-30,412,1000\n"},
     "rules not a list of objects": {"data/datapackage.json": package_with(lambda p: p["resources"][0].__setitem__("rules", [1]))},
     "impossible date in a file name": {"content/announcements/2024-02-30-x.en.md": f"---\n{VALID_FRONT}---\n"},
     "deep nesting in Markdown": {ARTICLE: f"---\n{VALID_FRONT}---\n" + "".join("    " * i + "- x\n" for i in range(300))},
