@@ -296,3 +296,32 @@ def test_a_linked_images_folder_brings_in_nothing_from_outside(fresh, tmp_path):
             "content/announcements/2024-02-01-ban-tin-thu.vi.md:6: picture 'secret.png' not found in content/images/"]
     finally:
         images.unlink()
+
+
+CRASHING_STEP = """\
+import os, sys
+from portal.workers import map_ordered
+
+def step(number):
+    if number == 5:
+        os.abort()  # as a crash in native code (the chart renderer) would
+    return number
+
+try:
+    list(map_ordered(step, list(range(20)), jobs=2))
+except Exception as exc:
+    print(type(exc).__name__)
+"""
+
+
+def test_a_worker_that_crashes_ends_the_build_instead_of_hanging_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "crash.py"
+    script.write_text(CRASHING_STEP)
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(root)})
+    assert result.stdout.strip() == "WorkerDied"
