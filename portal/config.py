@@ -163,7 +163,7 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
         problem("site", "province_code", "province_code must be digits, such as \"40\"")
 
     url = base_url if base_url is not None else site.get("base_url", "/")
-    if isinstance(url, str) and not re.match(r"^(https?://[^/\s]+)?/", url):
+    if isinstance(url, str) and (not re.match(r"^(https?://[^/\s]+)?/", url) or CONTROL.search(url)):
         problem("site", "base_url", f"base_url must be \"/\" or an http(s) address, not {url!r}")
     if problems:
         raise BuildError(problems)

@@ -281,6 +281,8 @@ def write_new_announcement(root: Path, title: str, lang: str, languages, today: 
     title = " ".join(title.split())
     if not title:
         raise BuildError.single(shown, "the title is empty")
+    if CONTROL.search(title) or (slug and CONTROL.search(slug)):
+        raise BuildError.single(shown, "the title holds a control character; type it again without")
     if lang not in languages:
         raise BuildError.single(shown, f"language {lang!r} is not one of {', '.join(languages)}")
     slug = slug if slug is not None else slugify(title)

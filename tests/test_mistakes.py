@@ -325,3 +325,11 @@ def test_a_worker_that_crashes_ends_the_build_instead_of_hanging_it(tmp_path):
     result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "PYTHONPATH": str(root)})
     assert result.stdout.strip() == "WorkerDied"
+
+
+@pytest.mark.parametrize("args", [["new", "Tin\x07 mới"], ["build", "--base-url", "https://example.org/\x00/"],
+                                  ["build", "--clock", "2024-13-01"], ["check", "--clock", "\x00"]])
+def test_a_mistake_on_the_command_line_is_told(fresh, args):
+    result = CliRunner().invoke(cli, ["--project", str(fresh), *args])
+    assert_told(result)
+    assert not list((fresh / "content/announcements").glob("*tin*moi*"))
