@@ -173,6 +173,8 @@ def _usable_images(root: Path) -> list[str]:
 def _load_one(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
     """One file's announcement (None when it has problems) and its problems."""
     shown = relative(path, root)
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        return None, [Problem(shown, None, None, "this is a link to a file outside the project; copy the file here")]
     try:
         raw = path.read_bytes()
     except OSError as exc:

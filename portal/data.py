@@ -182,6 +182,11 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = shown_csvs[descriptor["name"]] = relative(csv_path, root)
+        if csv_path.is_symlink() and not csv_path.resolve().is_relative_to(data_dir.resolve()):
+            # Its rows would be published as open data: a link must not bring in a file from elsewhere.
+            problems.append(Problem(shown_csv, None, None, "this is a link to a file outside data/; copy the file here"))
+            tables[descriptor["name"]], file_digests[descriptor["name"]] = None, None
+            continue
         frame, digest = _read_table_cached(csv_path, descriptor, shown_csv, problems)
         tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
         if frame is not None:

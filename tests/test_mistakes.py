@@ -73,7 +73,9 @@ def fresh(project):
             if path not in originals:
                 shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
     for path, content in originals.items():
-        if path.is_dir():
+        if path.is_symlink():
+            path.unlink()
+        elif path.is_dir():
             shutil.rmtree(path)
         path.write_bytes(content)
 
@@ -333,3 +335,17 @@ def test_a_mistake_on_the_command_line_is_told(fresh, args):
     result = CliRunner().invoke(cli, ["--project", str(fresh), *args])
     assert_told(result)
     assert not list((fresh / "content/announcements").glob("*tin*moi*"))
+
+
+@pytest.mark.parametrize("name, message", [
+    ("data/counts.csv", "data/counts.csv: this is a link to a file outside data/; copy the file here"),
+    ("content/announcements/2024-02-01-ngoai.vi.md",
+     "content/announcements/2024-02-01-ngoai.vi.md: this is a link to a file outside the project; copy the file here"),
+])
+def test_a_link_to_a_file_outside_the_project_is_refused(fresh, tmp_path, name, message):
+    outside = tmp_path / "outside.txt"
+    outside.write_text((fresh / name).read_text(encoding="utf-8") if (fresh / name).exists()
+                       else f"---\n{VALID_FRONT}---\nText.\n", encoding="utf-8")
+    (fresh / name).unlink(missing_ok=True)
+    (fresh / name).symlink_to(outside)
+    assert message in assert_told(invoke(fresh))
