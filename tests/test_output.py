@@ -106,6 +106,7 @@ SWAP_LOOP = textwrap.dedent("""\
                 staging.write(f"part/{number}.txt", str(version).encode())
             staging.write("index.html", str(version).encode())
             staging.swap()
+        print(version, flush=True)
 """)
 
 
@@ -124,16 +125,18 @@ def test_the_published_folder_survives_a_kill_at_any_instant_of_the_swap(tmp_pat
     script = tmp_path / "loop.py"
     script.write_text(SWAP_LOOP)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    # Delays spread over start-up, writing and swapping: each kill lands at another point of the cycle.
+    interrupted = 0
     for attempt in range(16):
-        process = subprocess.Popen([sys.executable, str(script), str(output)], env=env)
-        time.sleep(0.25 + 0.02 * attempt)
+        process = subprocess.Popen([sys.executable, str(script), str(output)], env=env, stdout=subprocess.PIPE)
+        process.stdout.readline()  # one swap done: the loop is running
+        # Delays spread over a cycle of writing and swapping: each kill lands at another point of it.
+        time.sleep(0.002 * attempt)
         process.send_signal(signal.SIGKILL)
         process.wait()
-        if output.exists() or attempt:
-            complete_version(output)
-    leftovers = sorted(name for name in os.listdir(tmp_path) if name.startswith("site."))
-    assert leftovers, "no kill interrupted a build (the test did not test anything)"
+        process.stdout.close()
+        complete_version(output)
+        interrupted += any(name.startswith("site.tmp-") for name in os.listdir(tmp_path))
+    assert interrupted, "no kill interrupted a build (the test did not test anything)"
     finisher = subprocess.run([sys.executable, "-c", "from pathlib import Path; from portal.write import Staging\n"
                                f"with Staging(Path({str(output)!r})) as s: s.write('index.html', b'x'); s.swap()"],
                               env=env, check=True)
