@@ -93,6 +93,27 @@ def test_an_output_that_cannot_be_made_gives_a_message(tiny_site, tmp_path):
     assert result.output.startswith(f"{tmp_path / 'a-file'}") and "cannot write the site: " in result.output
 
 
+def test_a_full_disk_gives_a_message_and_leaves_the_site(tiny_site, tmp_path):
+    import resource
+
+    root = tmp_path / "p"
+    shutil.copytree(tiny_site, root)
+    before = tree_digest(root / "site")
+
+    def small_disk():
+        # Files may grow to 300 kB only: the large chart script cannot be written, as on a full disk.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (300_000, 300_000))
+
+    # The copy is at another path, so no file of its site is linked: every file is written again.
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--project", str(root), "build", "--jobs", "1",
+                             "--clock", CLOCK], preexec_fn=small_disk, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "cannot write the site: File too large; the previous site is unchanged" in result.stderr
+    assert tree_digest(root / "site") == before
+    assert not [name for name in os.listdir(root) if name.startswith("site.tmp")]
+
+
 SWAP_LOOP = textwrap.dedent("""\
     import sys
     from pathlib import Path
