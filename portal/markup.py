@@ -55,6 +55,7 @@ ALLOWED_CLASSES = {"div": {"footnote", "toc"}, "a": {"footnote-ref", "footnote-b
 TAG = re.compile(r'<(a|img)((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
 ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
 WORD = re.compile(r"\w+")
+BAD_URL = re.compile("[\x00-\x1f\x7f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,8 @@ def is_external(href: str, site_host: str | None = None) -> bool:
 def _fix_tag(match: re.Match, site_host, images: list, problems: list) -> str:
     name, attrs = match[1], dict(ATTRIBUTE.findall(match[2]))
     if name == "a":
+        if BAD_URL.search(html.unescape(attrs.get("href", ""))):
+            attrs.pop("href")  # a control character or a spoilt one: no browser could follow it
         if is_external(html.unescape(attrs.get("href", "")), site_host):
             # Another site gets neither the window nor the address of the article.
             attrs["rel"] = "noopener noreferrer"
@@ -192,6 +195,10 @@ def _fix_tag(match: re.Match, site_host, images: list, problems: list) -> str:
             problems.append((src, f"picture {src!r} {where}: copy it into content/images/ "
                                   "and write images/NAME (lowercase, .jpg, .png, .webp, .avif or .gif)"))
             attrs.pop("src")
+        if "src" not in attrs:
+            return ""  # a picture with nothing to show is left out (HTML needs a src)
+        # A picture the text does not describe counts as decoration, as Markdown's ![](…) does.
+        attrs.setdefault("alt", "")
     return f"<{name}" + "".join(f' {key}="{value}"' for key, value in attrs.items()) + ">"
 
 
