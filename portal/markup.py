@@ -9,6 +9,7 @@ import unicodedata
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import markdown
@@ -113,7 +114,9 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
         configs["footnotes"] = {"BACKLINK_TITLE": backlink_title.replace("%(number)s", "%d")}
     md = markdown.Markdown(extensions=[*MARKDOWN_EXTENSIONS, ShortcodeExtension(names, found)],
                            extension_configs=configs, output_format="html")
-    clean = sanitise(md.convert(text))
+    converted = md.convert(text)
+    # Only raw HTML written in the text can leave a formatting tag open; Markdown's own are balanced.
+    clean = sanitise(balance_formatting(converted) if RAW_FORMATTING.search(text) else converted)
     images: list[str] = []
     image_problems: list[tuple[str, str]] = []
     clean = TAG.sub(lambda m: _fix_tag(m, site_host, images, image_problems), clean)
@@ -125,6 +128,82 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
             seen.add(ref.name)
     words = len(WORD.findall(re.sub(r"<[^>]*>", " ", TOKEN.sub(" x ", clean))))
     return Markup(clean, tuple(found), tuple(dict.fromkeys(images)), tuple(image_problems), words)
+
+
+# The elements an HTML parser reopens after a block closes (its "active formatting elements"):
+# one left open would swallow every block that follows, where HTML allows none of them.
+FORMATTING = frozenset({"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"})
+RAW_FORMATTING = re.compile(r"<(?:" + "|".join(sorted(FORMATTING)) + r")\b", re.IGNORECASE)
+BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "details", "dialog", "dd", "div", "dl", "dt",
+                    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+                    "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+                    "tfoot", "th", "thead", "tr", "ul", "caption", "colgroup", "menu", "search"})
+
+
+class _Balancer(HTMLParser):
+    """Re-emits HTML as written, closing formatting tags left open at the end of their block."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.open: list[str] = []
+
+    def close_open(self) -> None:
+        self.out.extend(f"</{tag}>" for tag in reversed(self.open))
+        self.open.clear()
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCKS:
+            self.close_open()
+        elif tag in FORMATTING:
+            self.open.append(tag)
+        self.out.append(self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if tag in FORMATTING:
+            if tag not in self.open:
+                return  # closes nothing that is open: a stray end tag
+            while self.open:
+                last = self.open.pop()
+                self.out.append(f"</{last}>")
+                if last == tag:
+                    return
+        if tag in BLOCKS:
+            self.close_open()
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data):
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self.out.append(f"<!{decl}>")
+
+    def unknown_decl(self, data):
+        self.out.append(f"<![{data}]>")
+
+    def handle_pi(self, data):
+        self.out.append(f"<?{data}>")
+
+
+def balance_formatting(fragment: str) -> str:
+    """`fragment` with every formatting tag (b, i, a …) closed within the block it was opened in."""
+    balancer = _Balancer()
+    balancer.feed(fragment)
+    balancer.close()
+    balancer.close_open()
+    return "".join(balancer.out)
 
 
 def render_markdown(text: str, lang: str = "en", names: Names = Names()) -> str:
