@@ -36,4 +36,4 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 clean:
-	rm -rf site .cache .pytest_cache
+	rm -rf site .preview .cache .pytest_cache

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from portal.config import PORTAL_TZ, load_config
-from portal.errors import print_problems, relative
+from portal.errors import explain, print_problems, relative
 from portal.links import check_links, shown_path
 # Only what every command needs: a rebuild with nothing to do never loads pandas, Altair or vl-convert.
 from portal.build import build as build_site, default_jobs, parse_clock
@@ -34,7 +34,19 @@ CLOCK = click.option("--clock", default=None, metavar="DATETIME",
 STRICT = click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 
 
-@click.group()
+class Commands(click.Group):
+    """The commands, with any exception that escapes one said as a located problem, or as a bug to report."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort, click.ClickException):
+            raise
+        except Exception as exc:
+            raise explain(exc, ctx.obj) from None
+
+
+@click.group(cls=Commands)
 @click.option("--project", type=click.Path(file_okay=False, exists=True, path_type=Path), default=ROOT,
               show_default="this folder", help="Project folder holding site.toml, data/, content/ and templates/.")
 @click.pass_context
@@ -127,15 +139,16 @@ def new(project: Path, title: str, lang: str | None, slug: str | None, clock: st
 @cli.command()
 @click.option("--port", default=8000, show_default=True, help="Port on 127.0.0.1 (0 picks a free one).")
 @click.option("--output", "-o", type=click.Path(file_okay=False, path_type=Path), default=None,
-              show_default="site/ in the project", help="Folder to build into and serve.")
-@click.option("--drafts", is_flag=True, help="Also show announcements marked draft: true.")
+              show_default=".preview/ in the project", help="Folder to build into and serve (never site/).")
+@click.option("--drafts", is_flag=True, help="Also show announcements marked draft: true, and scheduled ones, marked.")
 @click.pass_obj
 def serve(project: Path, port: int, output: Path | None, drafts: bool):
     """Preview the site: build, serve on 127.0.0.1, rebuild on every change and reload open pages."""
-    from portal.serve import serve as run_preview
+    from portal.serve import PREVIEW_DIR, build_preview, check_preview_output, serve as run_preview
 
-    output = output or project / "site"
-    run_preview(project, output, port, lambda: build_site(project, output, drafts=drafts, future=drafts))
+    output = output or project / PREVIEW_DIR
+    check_preview_output(project, output)
+    run_preview(project, output, port, lambda: build_preview(project, output, drafts))
 
 
 if __name__ == "__main__":

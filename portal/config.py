@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from babel import Locale, UnknownLocaleError
+from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import parse_pattern
 
 from .errors import BuildError, Problem
+from .text import CONTROL
 
 CONFIG_FILE = "site.toml"
 # The province's time zone decides what "today" and "the future" mean for data and news
@@ -98,6 +100,8 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
         line = int(match.group(1)) if match else None
         message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
         raise BuildError.single(CONFIG_FILE, f"TOML syntax: {message}", line)
+    except RecursionError:
+        raise BuildError.single(CONFIG_FILE, "lists or tables nest too deeply (hundreds of levels)") from None
 
     problems: list[Problem] = []
 
@@ -113,9 +117,15 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
         problem(table, None, f"unknown table [{table}]")
 
     codes = site.get("languages") if isinstance(site.get("languages"), list) else []
+    if not all(isinstance(code, str) and re.fullmatch(r"[a-z]{2,3}", code) for code in codes):
+        problem("site", "languages", "`languages` must list language codes of two or three lowercase letters")
+        raise BuildError(problems)
     if not codes:
         problem("site", "languages", "`languages` must list at least one language code")
     lang_tables = raw.get("languages", {})
+    if not isinstance(lang_tables, dict):
+        problem("languages", None, "`languages` must be tables such as [languages.vi]")
+        lang_tables = {}
     languages = []
     for index, code in enumerate(codes):
         table = f"languages.{code}"
@@ -138,6 +148,10 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
             parse_pattern(entry["percent_format"])
         except Exception as exc:  # Babel raises several types for a bad pattern
             problem(table, "percent_format", f"not a number pattern: {exc}")
+        try:
+            parse_date_pattern(entry["date_format"])
+        except Exception as exc:  # as for numbers, several types
+            problem(table, "date_format", f"not a date pattern: {exc}")
         prefix = "" if index == 0 else f"{code}/"
         languages.append(Language(code=code, prefix=prefix, **{k: entry[k] for k in LANGUAGE_KEYS}))
     for code in sorted(set(lang_tables) - set(codes)):
@@ -150,7 +164,7 @@ def make_config(text: str, root: Path, base_url: str | None = None) -> Config:
         problem("site", "province_code", "province_code must be digits, such as \"40\"")
 
     url = base_url if base_url is not None else site.get("base_url", "/")
-    if isinstance(url, str) and not re.match(r"^(https?://[^/\s]+)?/", url):
+    if isinstance(url, str) and (not re.match(r"^(https?://[^/\s]+)?/", url) or CONTROL.search(url)):
         problem("site", "base_url", f"base_url must be \"/\" or an http(s) address, not {url!r}")
     if problems:
         raise BuildError(problems)
@@ -171,6 +185,9 @@ def _check_keys(table: dict, expected: dict, name: str, problem) -> None:
             problem(name, None, f"[{name}] is missing the key `{key}`")
         elif not isinstance(table[key], kind):
             problem(name, key, f"`{key}` must be a {kind.__name__}, not {type(table[key]).__name__}")
+        elif any(isinstance(v, str) and CONTROL.search(v) for v in (table[key] if kind is list else [table[key]])):
+            # An escaped control character (\u0000) is valid TOML, but would reach pages and charts.
+            problem(name, key, f"`{key}` holds a control character, which no setting may hold")
     for key in sorted(set(table) - set(expected)):
         hint = _close_match(key, expected)
         problem(name, key, f"unknown key `{key}` in [{name}]" + (f"; did you mean `{hint}`?" if hint else ""))

@@ -17,6 +17,7 @@ import yaml
 
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
+from .text import CONTROL, control_problems
 from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
 ANNOUNCEMENTS_DIR = Path("content") / "announcements"
@@ -32,6 +33,8 @@ OPTIONAL = {"draft": "flag", "publish_at": "moment", "expire_at": "moment", "ima
 KNOWN = {**REQUIRED, **OPTIONAL}
 MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
 WORDS_PER_MINUTE = 200
+# Bounds that keep one careless file from exhausting the build: Markdown nests by recursion.
+MAX_FILE_BYTES = 2_000_000
 MESSAGES = {
     "text": "`{key}` must be text, such as {key}: \"…\"",
     "moment": "`{key}` must be a date written YYYY-MM-DD, or a date and time such as 2024-01-19T08:00+07:00, not {value!r}",
@@ -142,7 +145,15 @@ def usable_images(root: Path) -> list[str]:
 def load_announcement(root: Path, rules: Rules, path: Path) -> tuple[Announcement | None, list[Problem]]:
     """One file's announcement (None when it has problems) and its problems."""
     shown = relative(path, root)
-    raw = path.read_bytes()
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        return None, [Problem(shown, None, None, "this is a link to a file outside the project; copy the file here")]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [Problem(shown, None, None, f"the file has {len(raw):,} bytes; an announcement may have at most "
+                              f"{MAX_FILE_BYTES:,} (put large documents in the open data instead)")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -173,7 +184,16 @@ def make_announcement(path: Path, shown: str, text: str, rules: Rules, problems:
         problems.append(Problem(shown, None, None, f"the short title {match['slug']!r} is reserved for the "
                                 "portal's own pages; choose another"))
         return None
+    try:
+        file_date = dt.date.fromisoformat(match["date"])
+    except ValueError:
+        problems.append(Problem(shown, None, None, f"the date in the file name, {match['date']}, is not a real date"))
+        return None
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n"))
+    controls = control_problems(text)
+    if controls:
+        problems.extend(Problem(shown, line, column, message) for line, column, message in controls)
+        return None
     lines = text.split("\n")
     if lines[0].strip() != "---":
         problems.append(Problem(shown, 1, None, "the file must start with front matter between two lines of ---"))
@@ -189,7 +209,6 @@ def make_announcement(path: Path, shown: str, text: str, rules: Rules, problems:
         return None
     meta, key_lines = parsed
     values = _check_front_matter(meta, key_lines, shown, problems)
-    file_date = dt.date.fromisoformat(match["date"])
     _check_together(values, key_lines, file_date, shown, problems, root)
     if len(problems) > before or body is None:
         return None
@@ -236,6 +255,8 @@ def write_new_announcement(root: Path, title: str, lang: str, languages, today: 
     title = " ".join(title.split())
     if not title:
         raise BuildError.single(shown, "the title is empty")
+    if CONTROL.search(title) or (slug and CONTROL.search(slug)):
+        raise BuildError.single(shown, "the title holds a control character; type it again without")
     if lang not in languages:
         raise BuildError.single(shown, f"language {lang!r} is not one of {', '.join(languages)}")
     slug = slug if slug is not None else slugify(title)
@@ -280,9 +301,10 @@ def _parse_front_matter(source: str, shown: str, problems: list[Problem]):
         node = loader.get_single_node()
         meta = loader.construct_document(node) if node is not None else {}
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problems.append(Problem(shown, mark.line + 2 if mark else 1, None,
-                                f"front matter is not valid YAML: {getattr(exc, 'problem', None) or exc}"))
+        # The parser stops at its first mistake: each top-level entry parsed alone finds the others.
+        found = _entry_problems(source) or [(_yaml_line(exc, 0), _yaml_message(exc))]
+        problems.extend(Problem(shown, line, None, f"front matter is not valid YAML: {message}")
+                        for line, message in found)
         return None
     finally:
         loader.dispose()
@@ -298,6 +320,33 @@ def _parse_front_matter(source: str, shown: str, problems: list[Problem]):
     return meta, key_lines
 
 
+def _yaml_line(exc: yaml.YAMLError, first: int) -> int:
+    """The file line of a YAML mistake in front matter whose entry starts at line `first` of it."""
+    # Where the broken construct starts (an unclosed quote or bracket), else where the parser gave up.
+    mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+    return first + mark.line + 2 if mark else first + 2
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    return str(getattr(exc, "problem", None) or exc).splitlines()[0]
+
+
+def _entry_problems(source: str) -> list[tuple[int, str]]:
+    """(line, message) for each top-level entry of the front matter that is not valid YAML by itself."""
+    lines = source.split("\n")
+    starts = [i for i, line in enumerate(lines) if line[:1] and not line[:1].isspace() and line[:1] not in "#-"]
+    found = []
+    for start, end in zip(starts, starts[1:] + [len(lines)]):
+        loader = _Loader("\n".join(lines[start:end]))
+        try:
+            loader.get_single_node()
+        except yaml.YAMLError as exc:
+            found.append((_yaml_line(exc, start), _yaml_message(exc)))
+        finally:
+            loader.dispose()
+    return found
+
+
 def _check_front_matter(meta: dict, key_lines: dict, shown: str, problems: list[Problem]) -> dict:
     values = {}
     for key, kind in KNOWN.items():
@@ -306,6 +355,12 @@ def _check_front_matter(meta: dict, key_lines: dict, shown: str, problems: list[
                 problems.append(Problem(shown, 1, None, f"front matter is missing `{key}`"))
             continue
         value = meta[key]
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and CONTROL.search(text) for text in texts):
+            # Written as a YAML escape ("\a", "\x07"), so not seen in the file's own characters.
+            problems.append(Problem(shown, key_lines.get(key, 1), None,
+                                    f"`{key}` holds a control character (written as an escape); delete it"))
+            continue
         checked = _check_value(kind, value)
         if checked is None:
             empty = kind == "text" and isinstance(value, str)
@@ -356,7 +411,12 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     """Render the text and report its shortcode and picture problems with their lines."""
     source = "\n".join(lines)
     backlink = rules.backlink_titles.get(lang)
-    body = make_markup(source, lang, rules.names, rules.site_host, backlink)
+    try:
+        body = make_markup(source, lang, rules.names, rules.site_host, backlink)
+    except RecursionError:
+        problems.append(Problem(shown, first_line, None, "the text nests too deeply (lists, quotes or emphasis "
+                                "inside one another, hundreds of levels); flatten it"))
+        return None
     before = len(problems)
     seen: dict[str, int] = {}
     for ref in body.references:
@@ -380,5 +440,6 @@ def _line_of(lines: list[str], needle: str, nth: int, first_line: int) -> int:
 def _image_exists(root: Path, name: str) -> bool:
     folder = (root / IMAGES_DIR).resolve()
     path = (folder / name).resolve()
-    # A link in content/images/ must not bring in a file from elsewhere on the disk.
-    return path.is_file() and path.parent == folder
+    # A link in content/images/, or content/images/ itself as a link, must not bring in a file
+    # from elsewhere on the disk.
+    return path.is_file() and path.parent == folder and folder == root.resolve() / IMAGES_DIR

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import freshness, provenance, revisions as revisions_mod, units as units_mod
+from .descriptor import check_package_shape
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
@@ -187,8 +188,12 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         raise BuildError.single(shown, f"not valid UTF-8 (byte {exc.start})")
     except json.JSONDecodeError as exc:
         raise BuildError.single(shown, f"JSON syntax: {exc.msg}", exc.lineno, exc.colno)
+    except RecursionError:
+        raise BuildError.single(shown, "lists or objects nest too deeply (hundreds of levels); flatten them") from None
 
-    problems: list[Problem] = []
+    problems: list[Problem] = check_package_shape(package, text, shown)
+    if problems:
+        raise BuildError(problems)  # the checks below rely on every value being of its kind
     descriptors = _check_package(package, text, shown, problems)
     known_sources = {s.get("name") for s in package.get("sources", []) if isinstance(s, dict) and s.get("name")}
     tables: dict[str, pd.DataFrame | None] = {}
@@ -197,6 +202,11 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         csv_path = data_dir / descriptor["path"]
         shown_csv = shown_csvs[descriptor["name"]] = relative(csv_path, root)
+        if csv_path.is_symlink() and not csv_path.resolve().is_relative_to(data_dir.resolve()):
+            # Its rows would be published as open data: a link must not bring in a file from elsewhere.
+            problems.append(Problem(shown_csv, None, None, "this is a link to a file outside data/; copy the file here"))
+            tables[descriptor["name"]], file_digests[descriptor["name"]] = None, None
+            continue
         frame, digest = _read_table(remember, csv_path, descriptor, shown_csv, problems)
         tables[descriptor["name"]], file_digests[descriptor["name"]] = frame, digest
         if frame is not None:
@@ -239,6 +249,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         if late is not None:
             overdue.add(descriptor["name"])
             problems.append(late)
+    problems += _check_province_rows(root, descriptors, tables, shown_csvs)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]
@@ -328,7 +339,7 @@ def _check_package(package, text: str, shown: str, problems: list[Problem]) -> l
                 bad(f"field {f.get('name')}: type must be one of {', '.join(TYPES)}")
         for message in describe_rules(res):
             bad(message)
-        field_names = {f.get("name") for f in fields}
+        field_names = {f.get("name"): f.get("type", "string") for f in fields}  # name -> type
         provenance.check_resource(res, {s.get("name") for s in package.get("sources", []) if isinstance(s, dict)},
                                   field_names, bad)
         if res.get("updateFrequency") is not None and freshness.parse_duration(res["updateFrequency"]) is None:
@@ -366,6 +377,46 @@ def _check_indicator(indicator: dict, field_names: set, bad) -> None:
     for name in used:
         if name is not None and name not in field_names:
             bad(f"indicator refers to an unknown field {name!r}")
+    _check_indicator_kinds(chart, headline, field_names, bad)
+
+
+# What each chart type needs, and the kinds of fields the headline and chart compute with.
+CHART_NEEDS = {"bar": ("x", "y"), "grouped": ("x", "measures"), "progress": ("total", "parts")}
+NUMERIC_TYPES = ("integer", "number")
+
+
+def _check_province_rows(root: Path, descriptors: list[dict], tables: dict, shown_csvs: dict) -> list[Problem]:
+    """An indicator's headline and chart show the province-wide rows: a table of indicators needs some."""
+    from .config import load_config  # already read and checked by the build, so this cannot fail here
+
+    province = None
+    problems = []
+    for d in descriptors:
+        frame = tables.get(d["name"])
+        if not d.get("indicator") or frame is None or "unit_code" not in frame.columns:
+            continue
+        province = province or load_config(root).province_code
+        if not (frame["unit_code"] == province).any():
+            problems.append(Problem(shown_csvs[d["name"]], None, None, f"no province-wide rows (unit_code {province}, "
+                                    f"as site.toml says): the indicator {d['indicator'].get('slug')!r} shows those"))
+    return problems
+
+
+def _check_indicator_kinds(chart: dict, headline: dict, types: dict, bad) -> None:
+    """Problems with the fields an indicator computes with: present for its chart type, and numbers."""
+    for key in CHART_NEEDS.get(chart.get("type"), ()):
+        if not chart.get(key):
+            bad(f"a {chart['type']} chart needs \"{key}\"")
+    if not headline.get("value"):
+        bad("indicator \"headline\" needs \"value\", the field it shows")
+    measures = [headline.get(k) for k in ("value", "of", "target")] + [chart.get(k) for k in ("y", "total", "target")]
+    measures += list(chart.get("measures", [])) + list(chart.get("parts", []))
+    for name in dict.fromkeys(m for m in measures if m in types):
+        if types[name] not in NUMERIC_TYPES:
+            bad(f"indicator field {name!r} is {types[name]}, but the headline and chart compute with it: "
+                "it must be integer or number")
+    if chart.get("x") in types and types[chart["x"]] in NUMERIC_TYPES:
+        bad(f"chart \"x\" {chart['x']!r} must be a date, year or text field, not a measure")
 
 
 def _check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:

@@ -16,6 +16,7 @@ is opened.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import io
 import os
@@ -49,6 +50,30 @@ def installed_fonts() -> list[tuple[set[str], int, int, Path]] | None:
         if weight.isdigit() and slant.isdigit():
             fonts.append(({name.strip() for name in families.split(",")}, int(weight), int(slant), Path(file)))
     return fonts
+
+
+@functools.lru_cache(maxsize=4)
+def fingerprint(font_list: str) -> str:
+    """A digest of the installed fonts the charts are measured and drawn with, for the chart cache key."""
+    return fingerprint_of(font_list, installed_fonts())
+
+
+def fingerprint_of(font_list: str, fonts) -> str:
+    """fingerprint() for the installed fonts `fonts`: which families of the list exist, and the files used."""
+    digest = hashlib.sha256(font_list.encode())
+    if fonts is None:
+        return "no fontconfig"
+    for name in _names(font_list):
+        # Any face of a listed family appearing or going changes which font is found first.
+        digest.update(repr(sorted((w, s, p.name) for names, w, s, p in fonts if name in names)).encode())
+    faces = measured_faces(font_list, fonts) or {}
+    arabic = arabic_faces(font_list, fonts) if faces else {}
+    for _style, path in sorted(faces.items()) + sorted((arabic or {}).items()):
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except OSError:
+            digest.update(b"unreadable " + str(path).encode())
+    return digest.hexdigest()[:16]
 
 
 def measured_faces(font_list: str, fonts) -> dict[str, Path] | None:
@@ -114,13 +139,13 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
     for style, path in sorted(faces.items()) + sorted(arabic.items()):
         digest.update(style.encode() + b"\0" + path.read_bytes())
     folder = cache_folder / FOLDER / digest.hexdigest()[:16]
-    if (folder / "done").is_file():
+    if _intact(folder):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
     # Chart workers start together: one makes the fonts while the others wait for it.
     with open(folder.parent / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / "done").is_file():
+        if not _intact(folder):
             try:
                 _make_fonts(faces, arabic, family, folder)
             except Exception:  # noqa: BLE001 - a font that cannot be subset only costs speed
@@ -149,11 +174,26 @@ def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, fo
                 if record.nameID in names:
                     record.string = names[record.nameID]
             font.save(staging / f"{family}-{style}.ttf")
-        (staging / "done").write_text("", encoding="utf-8")
+        # What each file holds, so a damaged copy is made again rather than drawn with.
+        (staging / "done").write_text("".join(f"{_digest(path)}  {path.name}\n" for path in sorted(staging.glob("*.ttf"))),
+                                      encoding="utf-8")
         shutil.rmtree(folder, ignore_errors=True)
         os.replace(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _intact(folder: Path) -> bool:
+    """Whether `folder` holds the fonts its "done" file lists, each with the bytes it had when made."""
+    try:
+        listed = [line.split("  ", 1) for line in (folder / "done").read_text(encoding="utf-8").splitlines()]
+        return bool(listed) and all(_digest(folder / name) == digest for digest, name in listed)
+    except (OSError, ValueError, UnicodeDecodeError):
+        return False
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _saved(font) -> io.BytesIO:

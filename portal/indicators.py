@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from . import chart_kinds, provenance
 from .data import Dataset
+from .errors import BuildError
 from .i18n import Formatter
 from .units import unit_name
 
@@ -78,6 +79,10 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
     lang = fmt.lang.code
     spec = dataset.indicator
     rows = scope_rows(dataset, province_code, latest_only=True)
+    if not rows:
+        # The headline and the chart show province-wide rows: with none, there is nothing to show.
+        raise BuildError.single(f"data/{dataset.src_path.name}", f"no province-wide rows (unit_code "
+                                f"{province_code}, as site.toml says): the indicator {spec['slug']!r} shows those")
     as_of = fmt.date(dataset.as_of) if dataset.as_of else ""
     headline = _make_headline(dataset, spec["headline"], rows, fmt, _, as_of)
     history = _series(dataset, spec["headline"], province_code)

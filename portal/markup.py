@@ -10,6 +10,7 @@ import unicodedata
 import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import markdown
@@ -57,6 +58,7 @@ ALLOWED_CLASSES = {"div": {"footnote", "toc"}, "a": {"footnote-ref", "footnote-b
 TAG = re.compile(r'<(a|img)((?:\s+[^\s=>/]+(?:="[^"]*")?)*)\s*/?>')
 ATTRIBUTE = re.compile(r'([^\s=]+)="([^"]*)"')
 WORD = re.compile(r"\w+")
+BAD_URL = re.compile("[\x00-\x1f\x7f\ufffd]")
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
     md = _markdown(lang, names, backlink_title, shift)
     md.reset()
     md.shortcodes.found = found
-    clean = sanitise(md.convert(text))
+    converted = md.convert(text)
+    # Only raw HTML written in the text can leave a formatting tag open; Markdown's own are balanced.
+    clean = sanitise(balance_formatting(converted) if RAW_FORMATTING.search(text) else converted)
     images: list[str] = []
     image_problems: list[tuple[str, str]] = []
     clean = TAG.sub(lambda m: _fix_tag(m, site_host, images, image_problems), clean)
@@ -156,6 +160,82 @@ class _TypographyPass(markdown.treeprocessors.InlineProcessor):
         if patternIndex == 0 and not TYPOGRAPHY.search(data):
             return data
         return super()._InlineProcessor__handleInline(data, patternIndex)
+
+
+# The elements an HTML parser reopens after a block closes (its "active formatting elements"):
+# one left open would swallow every block that follows, where HTML allows none of them.
+FORMATTING = frozenset({"a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u"})
+RAW_FORMATTING = re.compile(r"<(?:" + "|".join(sorted(FORMATTING)) + r")\b", re.IGNORECASE)
+BLOCKS = frozenset({"address", "article", "aside", "blockquote", "body", "details", "dialog", "dd", "div", "dl", "dt",
+                    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header",
+                    "hr", "html", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td",
+                    "tfoot", "th", "thead", "tr", "ul", "caption", "colgroup", "menu", "search"})
+
+
+class _Balancer(HTMLParser):
+    """Re-emits HTML as written, closing formatting tags left open at the end of their block."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self.open: list[str] = []
+
+    def close_open(self) -> None:
+        self.out.extend(f"</{tag}>" for tag in reversed(self.open))
+        self.open.clear()
+
+    def handle_starttag(self, tag, attrs):
+        if tag in BLOCKS:
+            self.close_open()
+        elif tag in FORMATTING:
+            self.open.append(tag)
+        self.out.append(self.get_starttag_text())
+
+    def handle_startendtag(self, tag, attrs):
+        self.out.append(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        if tag in FORMATTING:
+            if tag not in self.open:
+                return  # closes nothing that is open: a stray end tag
+            while self.open:
+                last = self.open.pop()
+                self.out.append(f"</{last}>")
+                if last == tag:
+                    return
+        if tag in BLOCKS:
+            self.close_open()
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data):
+        self.out.append(data)
+
+    def handle_entityref(self, name):
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name):
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data):
+        self.out.append(f"<!--{data}-->")
+
+    def handle_decl(self, decl):
+        self.out.append(f"<!{decl}>")
+
+    def unknown_decl(self, data):
+        self.out.append(f"<![{data}]>")
+
+    def handle_pi(self, data):
+        self.out.append(f"<?{data}>")
+
+
+def balance_formatting(fragment: str) -> str:
+    """`fragment` with every formatting tag (b, i, a …) closed within the block it was opened in."""
+    balancer = _Balancer()
+    balancer.feed(fragment)
+    balancer.close()
+    balancer.close_open()
+    return "".join(balancer.out)
 
 
 def render_markdown(text: str, lang: str = "en", names: Names = Names()) -> str:
@@ -210,6 +290,8 @@ def is_external(href: str, site_host: str | None = None) -> bool:
 def _fix_tag(match: re.Match, site_host, images: list, problems: list) -> str:
     name, attrs = match[1], dict(ATTRIBUTE.findall(match[2]))
     if name == "a":
+        if BAD_URL.search(html.unescape(attrs.get("href", ""))):
+            attrs.pop("href")  # a control character or a spoilt one: no browser could follow it
         if is_external(html.unescape(attrs.get("href", "")), site_host):
             # Another site gets neither the window nor the address of the article.
             attrs["rel"] = "noopener noreferrer"
@@ -224,6 +306,10 @@ def _fix_tag(match: re.Match, site_host, images: list, problems: list) -> str:
             problems.append((src, f"picture {src!r} {where}: copy it into content/images/ "
                                   "and write images/NAME (lowercase, .jpg, .png, .webp, .avif or .gif)"))
             attrs.pop("src")
+        if "src" not in attrs:
+            return ""  # a picture with nothing to show is left out (HTML needs a src)
+        # A picture the text does not describe counts as decoration, as Markdown's ![](…) does.
+        attrs.setdefault("alt", "")
     return f"<{name}" + "".join(f' {key}="{value}"' for key, value in attrs.items()) + ">"
 
 

@@ -203,6 +203,11 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
         )
     except jinja2.TemplateError as exc:
         raise _template_problem(exc, page) from None
+    except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError) as exc:
+        # A template is the user's own code: an expression in it that fails is their mistake.
+        if not _template_frames(exc):
+            raise
+        raise _template_problem(exc, page) from None
 
 
 # Pages in one folder link to the same menus, assets and lists: each link is worked out once.
@@ -212,14 +217,21 @@ _relative = functools.lru_cache(maxsize=1 << 16)(posixpath.relpath)
 def _template_problem(exc: jinja2.TemplateError, page: Page) -> BuildError:
     """Point at the template line that failed, from the error or from the traceback."""
     name, line = getattr(exc, "filename", None), getattr(exc, "lineno", None)
-    if line is None:
-        tb = exc.__traceback__
-        while tb is not None:
-            if tb.tb_frame.f_code.co_filename.endswith(".html"):
-                name, line = tb.tb_frame.f_code.co_filename, tb.tb_lineno
-            tb = tb.tb_next
+    if line is None and _template_frames(exc):
+        name, line = _template_frames(exc)[-1]
     shown = f"{TEMPLATES_DIR}/{Path(name).name}" if name else f"{TEMPLATES_DIR}/{page.kind}.html"
-    return BuildError.single(shown, f"template error while rendering {page.dest_path}: {exc.message or exc}", line)
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return BuildError.single(shown, f"template error while rendering {page.dest_path}: {message}", line)
+
+
+def _template_frames(exc: BaseException) -> list[tuple[str, int]]:
+    """(template file, line) of each template frame the exception passed through, innermost last."""
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename.endswith(".html"):
+            frames.append((tb.tb_frame.f_code.co_filename, tb.tb_lineno))
+        tb = tb.tb_next
+    return frames
 
 
 def _codes_with_figures(dataset: Dataset) -> set[str]:

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
 import http.server
+import os
+import posixpath
+import re
+import socket
 import threading
 from pathlib import Path
 
 import click
 
-from .errors import BuildError
+from .errors import BuildError, InternalError, explain
+
+# The preview's own folder: drafts shown there never reach the published site/.
+PREVIEW_DIR = ".preview"
 
 WATCHED = ("content", "data", "templates", "site.toml")
 # Served only by the preview server and injected only into its responses: the published site
@@ -32,7 +40,13 @@ PREVIEW_STYLE = """\
   border-block-end: 4px solid #a4262c; font: 1rem/1.5 system-ui, sans-serif; }
 .preview-error h2 { margin: 0 0 0.5rem; font-size: 1.2rem; }
 .preview-error pre { margin: 0; white-space: pre-wrap; font: 0.95rem/1.5 ui-monospace, monospace; }
+.preview-unpublished { margin: 0; padding: 0.75rem 1.25rem; background: #fff8e1; color: #4a3500;
+  border-block-end: 4px solid #b26a00; font: 1rem/1.5 system-ui, sans-serif; }
+.preview-badge { display: inline-block; margin-inline-end: 0.4em; padding: 0 0.4em; border-radius: 0.25em;
+  background: #b26a00; color: #fff; font: 0.8em/1.6 system-ui, sans-serif; }
 """
+ANCHOR = re.compile(r'<a\b[^>]*?\bhref="([^"#?]+)[^"]*"[^>]*>')
+BODY = re.compile(r"<body\b[^>]*>")
 
 
 class Preview:
@@ -42,17 +56,30 @@ class Preview:
         self._build = build
         self.generation = 0
         self.error: str | None = None
+        # Pages of announcements the published site would not show (drafts, scheduled), by path.
+        self.unpublished: dict[str, str] = {}
         self.changed = threading.Condition()
 
     def rebuild(self) -> None:
-        """Build again; on success the new site is served, on failure the old one stays with the error shown."""
+        """Build again; on success the new site is served, on failure the old one stays with the error shown.
+
+        Nothing a rebuild raises stops the watcher: a bug in the portal is shown like a mistake.
+        """
+        unpublished = self.unpublished
         try:
-            self._build()
+            unpublished = self._build() or {}
             error = None
-        except BuildError as exc:
-            error = "\n".join(p.format() for p in exc.problems)
+        except Exception as exc:  # whatever the change was, the next one must still be built
+            told = explain(exc)
+            if isinstance(told, BuildError):
+                error = "\n".join(p.format() for p in told.problems)
+            elif isinstance(told, InternalError):
+                error = f"{told.trace}\nThis is a bug in the portal, not a mistake in your files: please report it."
+            else:
+                error = told.format_message()
         with self.changed:
             self.error = error
+            self.unpublished = unpublished
             self.generation += 1
             self.changed.notify_all()
         if error:
@@ -86,17 +113,43 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         if target.is_dir():
             target = target / "index.html"
         if target.suffix == ".html" and target.is_file():
-            return self._send(200, "text/html; charset=utf-8", self._mark(target.read_text(encoding="utf-8")))
+            here = Path(os.path.relpath(target, self.directory)).as_posix()
+            return self._send(200, "text/html; charset=utf-8", self._mark(target.read_text(encoding="utf-8"), here))
+        if self.preview.error and not (Path(self.directory) / "index.html").is_file():
+            # No build has succeeded yet: the problems are all there is to show.
+            page = "<!DOCTYPE html><html><head><title>Preview</title></head><body></body></html>"
+            return self._send(503, "text/html; charset=utf-8", self._mark(page, ""))
         return super().do_GET()
 
-    def _mark(self, page: str) -> bytes:
+    def _mark(self, page: str, here: str) -> bytes:
         head = '<link rel="stylesheet" href="/__preview/preview.css"><script src="/__preview/reload.js" defer></script>'
         page = page.replace("</head>", head + "</head>", 1)
+        top = ""
         if self.preview.error:
-            panel = ('<section class="preview-error" role="alert"><h2>The last change could not be built; '
-                     "this is the previous version.</h2><pre>" + html.escape(self.preview.error) + "</pre></section>")
-            page = page.replace("<body>", "<body>" + panel, 1)
+            top += ('<section class="preview-error" role="alert"><h2>The last change could not be built; '
+                    "this is the previous version.</h2><pre>" + html.escape(self.preview.error) + "</pre></section>")
+        unpublished = self.preview.unpublished
+        if here in unpublished:
+            top += (f'<p class="preview-unpublished" role="note">Preview only: this announcement is '
+                    f"{html.escape(unpublished[here])}; the published site does not show it.</p>")
+        if unpublished:
+            page = ANCHOR.sub(lambda m: self._badge(m, here, unpublished), page)
+        if top:
+            page = BODY.sub(lambda m: m.group() + top, page, count=1)
         return page.encode("utf-8")
+
+    @staticmethod
+    def _badge(match: re.Match, here: str, unpublished: dict[str, str]) -> str:
+        """A link to an unpublished announcement, with a badge saying why it is not published."""
+        href = match.group(1)
+        if "://" in href or href.startswith("/"):
+            return match.group()
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(here), href))
+        label = unpublished.get(target)
+        if label is None:
+            return match.group()
+        word = "draft" if label == "a draft" else "scheduled"
+        return f'{match.group()}<span class="preview-badge">{word}</span>'
 
     def _send(self, status: int, kind: str, body: bytes) -> None:
         self.send_response(status)
@@ -127,11 +180,30 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
 
 
 def make_server(preview: Preview, output: Path, port: int) -> http.server.ThreadingHTTPServer:
-    """An HTTP server on 127.0.0.1 for the folder `output`."""
+    """An HTTP server on 127.0.0.1 for the folder `output`; a port in use is said in one line."""
     handler = type("Handler", (PreviewHandler,), {"preview": preview})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(output)))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), functools.partial(handler, directory=str(output)))
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        free = next_free_port(port + 1)
+        hint = f"; the next free one is {free}: use --port {free}" if free else ""
+        raise click.ClickException(f"port {port} on 127.0.0.1 is in use by another program{hint}") from None
     server.daemon_threads = True
     return server
+
+
+def next_free_port(start: int, tries: int = 100) -> int | None:
+    """The first port from `start` that nothing listens on, if one is found soon."""
+    for port in range(start, min(start + tries, 65536)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return None
 
 
 def watch_and_rebuild(root: Path, preview: Preview, stop: threading.Event) -> None:
@@ -143,17 +215,53 @@ def watch_and_rebuild(root: Path, preview: Preview, stop: threading.Event) -> No
         preview.rebuild()
 
 
+def check_preview_output(root: Path, output: Path) -> None:
+    """Refuse to preview into the published folder: drafts would end up in its feed and sitemap."""
+    if output.resolve() == (root / "site").resolve():
+        raise BuildError.single(str(output), "the preview never builds into site/, the published folder; "
+                                f"leave out --output (it uses {PREVIEW_DIR}/) or choose another folder")
+
+
+def unpublished_pages(root: Path, clock=None) -> dict[str, str]:
+    """The pages of announcements a published build would leave out, with why (a draft, or scheduled)."""
+    from .news import Publishing
+    from .render import page_path
+    from .site import load_inputs
+
+    inputs = load_inputs(root, clock=clock)
+    published = Publishing(inputs.clock)
+    found = {}
+    for item in inputs.news:
+        if published.shows(item):
+            continue
+        if item.draft:
+            why = "a draft"
+        elif item.appears_at > inputs.clock:
+            why = f"scheduled for {item.appears_at.isoformat()}"
+        else:
+            continue  # expired: not in the preview either
+        found[page_path(inputs.config.language(item.lang), f"news/{item.slug}")] = why
+    return found
+
+
+def build_preview(root: Path, output: Path, drafts: bool) -> dict[str, str]:
+    """One preview build into `output`; return the pages it shows that the published site would not."""
+    from .site import build_site
+
+    build_site(root, output, drafts=drafts, future=drafts)
+    return unpublished_pages(root) if drafts else {}
+
+
 def serve(root: Path, output: Path, port: int, build) -> None:
-    """Build, then serve `output` with live reload until interrupted."""
+    """Serve `output` with live reload until interrupted, building it first and after every change."""
     preview = Preview(build)
-    preview.rebuild()
-    if preview.generation and preview.error and not (output / "index.html").exists():
-        raise BuildError.single("site", "the first build failed, so there is nothing to preview yet")
+    # Bound before the first build: a port in use is known at once, not after a long build.
     server = make_server(preview, output, port)
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_rebuild, args=(root, preview, stop), daemon=True)
-    watcher.start()
     try:
+        preview.rebuild()
+        watcher = threading.Thread(target=watch_and_rebuild, args=(root, preview, stop), daemon=True)
+        watcher.start()
         # Inside the try: a Ctrl+C right after this line must still stop the preview cleanly.
         click.echo(f"Previewing at http://127.0.0.1:{server.server_address[1]}/ (Ctrl+C to stop)", err=True)
         server.serve_forever()

@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import re
+import math
 import unicodedata
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem
+from .text import CONTROL, describe_control
 
 CHUNK_ROWS = 100_000
 MAX_PROBLEMS_PER_FILE = 50
@@ -63,10 +65,15 @@ def convert_cell(cell: str, spec: dict):
             if not re.fullmatch(INTEGER, cell):
                 raise ValueError("an integer (digits only, no separators)")
             value = int(cell)
+            if abs(value) >= 2**63:
+                raise ValueError("an integer of at most 18 digits")
         elif kind == "number":
             if not re.fullmatch(NUMBER, cell):
                 raise ValueError("a number (use \".\" for decimals, no separators)")
             value = float(cell)
+            if not math.isfinite(value):
+                # Such a value would be published as Infinity: not JSON, and shown as ∞.
+                raise ValueError("a number within range (at most about 1.8e308)")
         elif kind == "date":
             try:
                 value = dt.date.fromisoformat(cell) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", cell) else None
@@ -78,8 +85,12 @@ def convert_cell(cell: str, spec: dict):
             if not re.fullmatch(r"\d{4}", cell):
                 raise ValueError("a year (four digits)")
             value = int(cell)
+            if abs(value) >= 2**63:
+                raise ValueError("an integer of at most 18 digits")
         else:
             value = unicodedata.normalize("NFC", cell)
+            if CONTROL.search(value):
+                raise ValueError(f"text: it holds the control character {describe_control(value)}")
     except ValueError as exc:
         return None, f"value \"{shown}\" is not {exc}"
     if "minimum" in rules and value < rules["minimum"]:
@@ -101,6 +112,12 @@ def _read(path: Path, descriptor: dict, found: Limited) -> pd.DataFrame | None:
         handle = path.open("r", encoding="utf-8-sig", errors="strict", newline="")
     except FileNotFoundError:
         found.append(Problem(shown, None, None, "file not found (listed in datapackage.json)"))
+        return None
+    except IsADirectoryError:
+        found.append(Problem(shown, None, None, "this is a folder, not a CSV file (listed in datapackage.json)"))
+        return None
+    except OSError as exc:
+        found.append(Problem(shown, None, None, f"cannot read the file: {exc.strerror or exc}"))
         return None
     chunks, blank, rows, numbers = [], [], [], []
     number = 1

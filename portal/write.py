@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -12,27 +15,42 @@ from .errors import BuildError
 
 # A folder that holds one of these is a project or a repository, never a site to replace.
 PROTECTED_MARKERS = ("site.toml", ".git", "pyproject.toml")
+# Folders of a project whose files are the user's own work: no site is ever written inside them.
+SOURCE_FOLDERS = ("content", "data", "templates", ".git")
+# Written into every site this tool builds: only a folder holding it (or an empty one) is replaced.
+MARKER = ".p06-portal-site"
+MARKER_TEXT = b"This folder is a site built by the Project 06 portal; `build` replaces it as a whole.\n"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def check_output(output: Path, root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy sources."""
+    """Refuse an output folder whose replacement would destroy sources or files the tool did not write."""
+    shown = str(output)
     output = output.resolve()
     root = root.resolve()
     if output == root or root.is_relative_to(output):
-        raise BuildError.single(str(output), "the output folder must not contain the project itself")
-    if output.is_dir() and any((output / marker).exists() for marker in PROTECTED_MARKERS):
-        raise BuildError.single(str(output), "this folder holds a project, not a built site; choose another --output")
-
-
-def write_site(files: dict[str, bytes], output: Path, before_swap: Callable[[Path], None] | None = None) -> None:
-    """Write every file into a temporary sibling of `output`, then swap it in; on failure the old site stays.
-
-    `before_swap` runs on the written staging folder (the search indexer needs files on disk).
-    """
-    with Staging(output) as staging:
-        for name in sorted(files):
-            staging.write(name, files[name])
-        staging.swap(before_swap)
+        raise BuildError.single(shown, "the output folder must not contain the project itself")
+    for name in SOURCE_FOLDERS:
+        if output.is_relative_to(root / name):
+            raise BuildError.single(shown, f"the output folder must not be inside the project's {name}/ folder")
+    if ".git" in output.parts:
+        raise BuildError.single(shown, "the output folder must not be inside a .git folder")
+    if output.is_relative_to(PACKAGE_DIR) or PACKAGE_DIR.is_relative_to(output):
+        raise BuildError.single(shown, "the output folder must not be inside the portal's own code, nor contain it")
+    if not output.exists():
+        return
+    if not output.is_dir():
+        raise BuildError.single(shown, "the output is a file, not a folder; choose another --output")
+    if any((output / marker).exists() for marker in PROTECTED_MARKERS):
+        raise BuildError.single(shown, "this folder holds a project, not a built site; choose another --output")
+    try:
+        with os.scandir(output) as entries:
+            empty = next(entries, None) is None
+    except OSError as exc:
+        raise BuildError.single(shown, f"cannot read the output folder: {exc.strerror}")
+    if not empty and not (output / MARKER).is_file():
+        raise BuildError.single(shown, f"this folder is not empty and holds no site built by this tool (no {MARKER} "
+                                "file in it); choose another --output, or empty the folder first")
 
 
 class Staging:
@@ -47,13 +65,21 @@ class Staging:
 
     def __init__(self, output: Path, previous: dict | None = None):
         self.output = output.resolve()
-        self.output.parent.mkdir(parents=True, exist_ok=True)
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{self.output.name}.tmp-", dir=self.output.parent))
+        try:
+            self.output.parent.mkdir(parents=True, exist_ok=True)
+            remove_leftovers(self.output)
+            # The process id in the name tells a later build whether this folder's build still runs.
+            self.folder = Path(tempfile.mkdtemp(prefix=f"{self.output.name}.tmp-{os.getpid()}-", dir=self.output.parent))
+            with open(self.folder / MARKER, "wb") as marker:
+                marker.write(MARKER_TEXT)
+        except OSError as exc:
+            raise output_error(exc, Path(exc.filename or output)) from None
         self.previous = previous if isinstance(previous, dict) else {}
         self.manifest: dict[str, tuple] = {}
         # Plain strings, not Path objects: a large site passes tens of thousands of names through here.
         self._folder, self._output = str(self.folder), str(self.output)
         self._made: set[str] = set()
+        self.record(MARKER, "marker")  # a file of the site like any other, for whoever compares it with the manifest
 
     def __enter__(self) -> "Staging":
         return self
@@ -73,13 +99,16 @@ class Staging:
 
     def write(self, name: str, content: bytes, key: str | None = None) -> None:
         """Write one file of the new site; `key` names what it was made from."""
-        target = self.path(name)
-        if name in self.manifest:
-            # Already linked from the current site: writing through the link would change that
-            # site's file too, so the link goes first.
-            os.unlink(target)
-        with open(target, "wb") as out:
-            out.write(content)
+        try:
+            target = self.path(name)
+            if name in self.manifest:
+                # Already linked from the current site: writing through the link would change that
+                # site's file too, so the link goes first.
+                os.unlink(target)
+            with open(target, "wb") as out:
+                out.write(content)
+        except OSError as exc:
+            raise output_error(exc, self.output / name) from None
         if key is not None:
             self.record(name, key)
 
@@ -128,13 +157,25 @@ class Staging:
             shutil.copyfile(source, target)
 
     def swap(self, before_swap: Callable[[Path], None] | None = None) -> None:
-        """Put the new site in place of the old one, in two renames."""
+        """Put the new site in place of the old one in one step: `output` is never missing, even if killed."""
         if before_swap is not None:
             before_swap(self.folder)
-        os.chmod(self.folder, 0o755)
+        try:
+            os.chmod(self.folder, 0o755)
+            self._swap()
+        except OSError as exc:
+            raise output_error(exc, self.output) from None
+
+    def _swap(self) -> None:
         output = self.output
-        if output.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f"{output.name}.old-", dir=output.parent))
+        if not os.path.lexists(output):
+            os.replace(self.folder, output)
+        elif exchange(self.folder, output):
+            # The staging name now holds the old site; a build killed here leaves it for the next to remove.
+            shutil.rmtree(self.folder, ignore_errors=True)
+        else:
+            # No atomic exchange on this system (or file system): two renames, with a short gap.
+            retired = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
             os.replace(output, retired / output.name)
             try:
                 os.replace(self.folder, output)
@@ -142,8 +183,62 @@ class Staging:
                 os.replace(retired / output.name, output)
                 raise
             shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(self.folder, output)
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Swap two paths in one system call (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+def remove_leftovers(output: Path) -> None:
+    """Delete the staging folders of builds into `output` that were killed before they could clean up."""
+    # Current names carry the builder's process id; the older `.tmp-`/`.old-` names had none.
+    current = re.compile(re.escape(output.name) + r"\.tmp-(\d+)-[a-z0-9_]{8}")
+    legacy = re.compile(re.escape(output.name) + r"\.(?:tmp|old)-[a-z0-9_]{8}")
+    try:
+        names = sorted(os.listdir(output.parent))
+    except OSError:
+        return
+    for name in names:
+        match = current.fullmatch(name)
+        if (match and not _running(int(match[1]))) or legacy.fullmatch(name):
+            shutil.rmtree(output.parent / name, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        # A killed process nobody has waited for yet still answers; its state says it is gone.
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def output_error(exc: OSError, where: Path) -> BuildError:
+    """A failed write to the output (a full disk, a read-only folder) said as a problem, not a traceback."""
+    return BuildError.single(str(where), f"cannot write the site: {exc.strerror or exc}; the previous site is unchanged")
 
 
 def _safe_relative(name: str) -> str:

@@ -192,12 +192,18 @@ def test_each_required_key_when_missing(tmp_path, key):
     ('tags: ["căn cước"]', 'tags: []\n    colour: red', "6: unknown key `colour`; known keys: title, date, summary, tags, "
      "draft, publish_at, expire_at, image, image_alt, author"),
     ('tags: ["căn cước"]', 'tags: []\n    title: "Lần hai"', "6: `title` is given twice (first on line 2)"),
-    ('summary: "Tóm tắt."', 'summary: "Tóm tắt.', "5: front matter is not valid YAML"),
+    ('summary: "Tóm tắt."', 'summary: "Tóm tắt.', "4: front matter is not valid YAML"),  # the unclosed quote's line
     ('summary: "Tóm tắt."', "summary: !!python/object:os.system x", "4: front matter is not valid YAML"),
 ])
 def test_each_front_matter_problem_names_its_line(tmp_path, old, new, message):
     assert old in GOOD
     assert problems(tmp_path, {"2024-01-19-a.vi.md": GOOD.replace(old, new)})[0].startswith(f"{FILE}:{message}")
+
+
+def test_every_yaml_mistake_of_a_front_matter_is_named_at_once(tmp_path):
+    text = GOOD.replace('title: "', 'title: [').replace('summary: "Tóm tắt."', 'summary: "Tóm tắt.')
+    found = problems(tmp_path, {"2024-01-19-a.vi.md": text})
+    assert [line.split(": front matter is not valid YAML")[0] for line in found] == [f"{FILE}:2", f"{FILE}:4"]
 
 
 def test_front_matter_must_be_key_value_lines(tmp_path):

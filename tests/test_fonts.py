@@ -145,3 +145,29 @@ def test_a_worker_can_make_the_fonts_before_the_first_chart(tmp_path, monkeypatc
     # Fonts already made are left for the first chart to check: nothing is read ahead of it.
     monkeypatch.setattr(fonts, "load_measure_fonts", again)
     prepare_fonts(tmp_path)
+
+
+def test_the_fonts_charts_are_drawn_with_are_part_of_their_cache_key(tmp_path):
+    from portal.charts import MEASURE_FONTS
+
+    files = {name: tmp_path / f"{name}.ttf" for name in ("regular", "bold", "other")}
+    for path in files.values():
+        path.write_bytes(b"font " + path.name.encode())
+    installed = [({"Noto Sans"}, 80, 0, files["regular"]), ({"Noto Sans"}, 200, 0, files["bold"])]
+    first = fonts.fingerprint_of(MEASURE_FONTS, installed)
+    assert fonts.fingerprint_of(MEASURE_FONTS, list(installed)) == first  # the same fonts, the same key
+    files["bold"].write_bytes(b"font bold, another version")
+    updated = fonts.fingerprint_of(MEASURE_FONTS, installed)
+    assert updated != first
+    # A family of the list installed later, or a font outside the list, is noticed or not accordingly.
+    arabic = installed + [({"Noto Sans Arabic"}, 80, 0, files["other"])]
+    assert fonts.fingerprint_of(MEASURE_FONTS, arabic) != updated
+    unrelated = installed + [({"Roboto"}, 80, 0, files["other"])]
+    assert fonts.fingerprint_of(MEASURE_FONTS, unrelated) == updated
+
+
+def test_other_installed_fonts_do_not_change_what_charts_are_measured_with():
+    from portal.charts import MEASURE_FONTS
+
+    roboto = [({"Roboto"}, 80, 0, Path("/f/Roboto-Regular.ttf")), ({"Roboto"}, 200, 0, Path("/f/Roboto-Bold.ttf"))]
+    assert fonts.measured_faces(MEASURE_FONTS, roboto + NOTO) == fonts.measured_faces(MEASURE_FONTS, NOTO)

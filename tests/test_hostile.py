@@ -174,3 +174,12 @@ def test_hostile_tags_get_safe_file_names(hostile_site):
     names = sorted(p.name for p in (hostile_site / "news/tags").iterdir())
     assert "index.html" not in names and "con.html" not in names
     assert all(name.endswith(".html") and name[:-5].replace("-", "").isalnum() for name in names)
+
+
+@pytest.mark.parametrize("lang", ["", "en/", "ar/"])
+def test_what_survives_is_still_valid_html_pictures_and_links(hostile_site, lang):
+    prose = parse(hostile_site / lang / "news/hostile.html").select_one(".prose")
+    for image in prose.find_all("img"):
+        assert image.get("src") and image.has_attr("alt"), image  # HTML requires both
+    for link in prose.find_all("a", href=True):
+        assert not any(ord(c) < 0x20 or c in "\x7f\ufffd" for c in link["href"]), link

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.request
@@ -12,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import write_project
+from conftest import TINY_NEWS, write_project
+
+TINY_NEWS_TEXT = textwrap.dedent(TINY_NEWS)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,10 +37,34 @@ def wait_for(condition, seconds: float = 30.0):
     raise AssertionError("timed out")
 
 
-@pytest.fixture
-def preview(tmp_path):
-    root = write_project(tmp_path / "p")
-    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port", "0"],
+DRAFT = """\
+    ---
+    title: "Bản nháp"
+    date: 2024-01-15
+    summary: "Chưa xong."
+    tags: []
+    draft: true
+    ---
+
+    Đang viết.
+"""
+SCHEDULED = DRAFT.replace("2024-01-15", "2090-01-01").replace("draft: true", "draft: false")
+
+
+def warm_project(tiny_site, folder: Path, files: dict | None = None) -> Path:
+    """A copy of the tiny project with its cache, so the preview's first build reuses its charts."""
+    root = folder / "p"
+    shutil.copytree(tiny_site, root, ignore=shutil.ignore_patterns("site"))
+    return write_project(root, files)
+
+
+@pytest.fixture(scope="module")
+def preview(tiny_site, tmp_path_factory):
+    root = warm_project(tiny_site, tmp_path_factory.mktemp("preview"),
+                        {"content/announcements/2024-01-15-ban-nhap.vi.md": DRAFT,
+                         "content/announcements/2090-01-01-sau-nay.vi.md": SCHEDULED})
+    process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port", "0",
+                                "--drafts"],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     lines = []
 
@@ -74,21 +103,91 @@ def test_edit_is_served_and_a_reload_event_sent_then_errors_shown_and_cleared(pr
 
     article.write_text(article.read_text(encoding="utf-8").replace('title: "Bản tin thử"', "title: [broken"), encoding="utf-8")
     panel = wait_for(lambda: parse_text(fetch(page_url)).select_one(".preview-error"))
-    assert "content/announcements/2024-02-01-ban-tin-thu.vi.md:3: front matter is not valid YAML" in panel.get_text()
+    assert "content/announcements/2024-02-01-ban-tin-thu.vi.md:2: front matter is not valid YAML" in panel.get_text()
     assert "Nội dung đã sửa." in fetch(page_url)  # the previous good page is still served
 
     article.write_text(article.read_text(encoding="utf-8").replace("title: [broken", 'title: "Bản tin thử"'), encoding="utf-8")
     wait_for(lambda: parse_text(fetch(page_url)).select_one(".preview-error") is None)
 
 
-def test_published_build_carries_no_preview_code(preview):
-    root, _address, _process = preview
-    for page in (root / "site").rglob("*.html"):
-        assert "__preview" not in page.read_text(encoding="utf-8")
+def test_the_preview_builds_into_its_own_folder_whose_files_carry_no_preview_code(preview):
+    root, address, _process = preview
+    assert not (root / "site").exists()  # drafts never reach the published folder
+    pages = list((root / ".preview").rglob("*.html"))
+    assert pages and all("__preview" not in page.read_text(encoding="utf-8") for page in pages)
+    assert "__preview" in fetch(address)
 
 
-def test_stopping_leaves_no_process_behind(tmp_path):
+def test_drafts_and_scheduled_items_are_marked(preview):
+    _root, address, _process = preview
+    draft = parse_text(fetch(address + "news/ban-nhap.html"))
+    assert "a draft; the published site does not show it" in draft.select_one(".preview-unpublished").get_text()
+    later = parse_text(fetch(address + "news/sau-nay.html"))
+    assert "scheduled for 2090-01-01T00:00:00+07:00" in later.select_one(".preview-unpublished").get_text()
+    assert parse_text(fetch(address + "news/ban-tin-thu.html")).select_one(".preview-unpublished") is None
+    listed = parse_text(fetch(address + "news/index.html"))
+    badges = {a["href"]: a.select_one(".preview-badge").get_text() for a in listed.select("main a")
+              if a.select_one(".preview-badge")}
+    assert badges == {"ban-nhap.html": "draft", "sau-nay.html": "scheduled"}
+
+
+def test_a_file_that_breaks_the_build_never_stops_the_preview(preview):
+    root, address, _process = preview
+    page_url = address + "news/ban-tin-thu.html"
+    bad = root / "content/announcements/2024-02-30-ngay-sai.vi.md"
+    bad.write_text(TINY_NEWS_TEXT, encoding="utf-8")
+    panel = wait_for(lambda: parse_text(fetch(page_url)).select_one(".preview-error"))
+    assert "2024-02-30-ngay-sai.vi.md: the date in the file name, 2024-02-30, is not a real date" in panel.get_text()
+    bad.unlink()
+    wait_for(lambda: parse_text(fetch(page_url)).select_one(".preview-error") is None)
+    article = root / "content/announcements/2024-02-01-ban-tin-thu.vi.md"
+    article.write_text(TINY_NEWS_TEXT.replace("Nội dung **thử**.", "Sửa sau lỗi."), encoding="utf-8")
+    wait_for(lambda: "Sửa sau lỗi." in fetch(page_url))
+
+
+def test_a_bug_in_a_rebuild_is_shown_and_the_next_rebuild_still_runs(capsys):
+    from portal.serve import Preview
+
+    outcomes = iter([ZeroDivisionError("a bug"), {}])
+
+    def build():
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    preview = Preview(build)
+    preview.rebuild()
+    assert "ZeroDivisionError: a bug" in preview.error and "please report it" in preview.error
+    preview.rebuild()
+    assert preview.error is None and preview.generation == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_a_port_in_use_is_one_line_with_a_free_port_to_try(tmp_path):
     root = write_project(tmp_path / "p")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port",
+                                 str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert re.fullmatch(rf"Error: port {port} on 127\.0\.0\.1 is in use by another program; "
+                        r"the next free one is (\d+): use --port \1", line), line
+    assert not (root / "site").exists() and not (root / ".preview").exists()
+
+
+def test_the_preview_refuses_the_published_folder(tmp_path):
+    root = write_project(tmp_path / "p")
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--output",
+                             str(root / "site")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "never builds into site/" in result.stderr
+
+
+def test_stopping_leaves_no_process_behind(tiny_site, tmp_path):
+    root = warm_project(tiny_site, tmp_path)
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port", "0"],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     for line in process.stderr:

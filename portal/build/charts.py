@@ -49,6 +49,8 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
     bundle = memo.get(memo.key(VEGA_BUNDLE_KEY))
     to_make = [] if bundle is not None else [(None, None)]
     settings = memo.fingerprint(config)
+    # The fonts are an input too: another font installed or updated makes every chart again.
+    settings = f"{settings};fonts={fonts.fingerprint(charts_mod.MEASURE_FONTS)}" if settings else None
     for edition in editions:
         for indicator in edition.data.indicators:
             dataset = indicator.dataset
@@ -114,12 +116,12 @@ def prepare_fonts(folder: Path | None) -> None:
     """Make the measurement fonts ahead of the first chart, so a worker can do it while the build reads its inputs."""
     # Fonts already made are checked when the first chart needs them, if one does.
     if folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
-        fonts.load_measure_fonts(folder, charts_mod.FONT)
+        fonts.load_measure_fonts(folder, charts_mod.MEASURE_FONTS)
 
 
 def _use_fonts(folder: Path | None) -> None:
     # Looked for at every chart: the memo folder (and its fonts) may have been emptied since the last.
-    charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.FONT) if folder is not None else None)
+    charts_mod.use_fonts(fonts.load_measure_fonts(folder, charts_mod.MEASURE_FONTS) if folder is not None else None)
 
 
 @functools.lru_cache(maxsize=None)

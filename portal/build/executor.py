@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 
 from ..errors import BuildError
+from .pool_watch import watched, watched_chunks
 
 # Below this many items a pool costs more than it saves.
 MIN_ITEMS = 8
@@ -54,7 +55,8 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
     if not items:
         return
     if pool is not None and len(items) >= min_items:
-        yield from _unwrap(pool.imap(_call, [(function, item) for item in items]))
+        # Watched: a worker that dies (a crash in native code) would otherwise leave this waiting for ever.
+        yield from _unwrap(watched(pool, pool.imap(_call, [(function, item) for item in items])))
         return
     if jobs <= 1 or len(items) < min_items or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield from (function(item) for item in items)
@@ -64,7 +66,7 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
     try:
         with multiprocessing.get_context("fork").Pool(min(jobs, len(items))) as pool:
             chunk = max(1, min(64, len(items) // (jobs * 8)))
-            yield from _unwrap(pool.imap(_run, range(len(items)), chunksize=chunk))
+            yield from _unwrap(watched_chunks(pool, _run, len(items), chunk))  # watched, as above
     finally:
         _STEP = None
 

@@ -89,8 +89,11 @@ def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[
     known = known if isinstance(known, dict) else {}
     digests = {}
     for path in paths:
-        with open(str(path), "rb") as handle:
-            digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
+        try:
+            with open(str(path), "rb") as handle:
+                digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
+        except OSError:
+            digests[path] = f"unreadable {path.name}"  # never in the memo: loading it says what is wrong
     missing = [path for path in paths if digests[path] not in known]
     loaded = dict(zip(missing, executor.map(partial(content.load_announcement, root, rules), missing)))
     items, problems = [], []
