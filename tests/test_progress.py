@@ -48,7 +48,8 @@ def test_monthly_rows_give_a_line_and_district_rows_a_ranked_chart(district_site
     assert {"line", "point"} <= marks
     ranked = json.loads((district_site / f"{LANGS[lang]}indicators" / frames[1]["data-spec-wide"]).resolve().read_text())
     bars = next(layer for layer in ranked["layer"] if layer["mark"] == "bar" or layer["mark"].get("type") == "bar")
-    labels = [row["label"].strip("\u202b\u202c") for row in bars["data"]["values"]]
+    # Long names are wrapped onto lines; each line carries its own right-to-left marks.
+    labels = [" ".join(line.strip("\u202b\u202c") for line in row["label"].split("\n")) for row in bars["data"]["values"]]
     expected = {"vi": ["Thành phố Thử Nghiệm Có Tên Rất Dài", "Huyện Thử"], "en": ["Test City", "Test District"],
                 "ar": ["مدينة تجريبية", "مقاطعة فرعية تجريبية"]}[lang]
     assert labels == expected  # named, highest first
