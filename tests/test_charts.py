@@ -173,3 +173,17 @@ def test_specs_are_valid_vega_lite(name, lang):
     fast = make_chart_specs(DATASETS[name], "40", fmt, _)
     checked = make_chart_specs(DATASETS[name], "40", fmt, _, validate=True)  # raises on an invalid spec
     assert fast == checked
+
+
+def test_notable_dates_are_marked_on_a_line(tmp_path):
+    # Generated test data.
+    package = json.loads(json.dumps(TINY_PACKAGE))
+    package["resources"][0]["indicator"]["chart"] = {
+        "measures": ["issued"], "annotations": [{"date": "2023-09-01", "texts": {"en": "New rules", "vi": "Quy định mới"}}]}
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2023-12-31,40,1500\n"},
+                         package=package)
+    counts = next(d for d in load_datasets(root) if d.name == "counts")
+    spec = make_chart_specs(counts, "40", EN, _, validate=True)["narrow"]
+    (rule,) = layers_with(spec, "rule")
+    assert values(rule, spec) == [{"date": "2023-09-01", "label": "New rules"}]
+    assert spec["height"] == make_chart_specs(counts, "40", EN, _)["narrow"]["height"]  # a fixed box
