@@ -99,8 +99,9 @@ def test_static_svg_uses_the_language_number_format():
 @pytest.mark.parametrize("name, sentences", [
     ("online_dossiers", ("Whole province: 45.03%, 5.03 percentage points above the target of 40%.",
                          "Highest in 2023: The 25 essential services (74.4%). Lowest: Departments and sectors (27.96%).")),
-    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023.",
-                      "Accounts activated: 1,899,673 as of 6 December 2023.")),
+    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023. "
+                      "That is 139.87% of the target of 1,708,473.",
+                      "Accounts activated: 1,899,673 as of 6 December 2023. That is 111.19% of the target of 1,708,473.")),
     ("tasks", ("Completed: 23 of 25 (92%). In progress: 2.",)),
     ("public_services", ("Project 06 essential services: 25 of 25 (100%).", 'Under Decision "42": 6 of 11 (54.55%).')),
     ("id_cards", ("Cards issued: 2,852,992 as of 31 December 2023.",)),
