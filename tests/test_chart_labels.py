@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_PACKAGE, write_project
-from portal.site import build_site
-from test_progress import COUNTS, UNITS, package as district_package
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -38,47 +35,6 @@ BOXES = """() => {
   });
   return {width, height, boxes};
 }"""
-
-# Generated test data with long names, not real figures.
-LONG = {
-    "a": {"vi": "Các thủ tục hành chính được tiếp nhận và giải quyết trực tuyến toàn trình",
-          "en": "Administrative procedures received and settled online from start to finish",
-          "ar": "الإجراءات الإدارية المستلمة والمنجزة عبر الإنترنت من البداية إلى النهاية"},
-    "b": {"vi": "Dịch vụ công thiết yếu", "en": "Essential services", "ar": "الخدمات الأساسية"},
-    "c": {"vi": "Các sở, ban, ngành cấp tỉnh và các đơn vị trực thuộc", "en": "Provincial departments, boards, "
-          "sectors and the units under them", "ar": "الدوائر والهيئات والقطاعات في المقاطعة والوحدات التابعة لها"},
-}
-
-
-def long_label_package() -> dict:
-    described = district_package()
-    rates = json.loads(json.dumps(TINY_PACKAGE["resources"][0]))
-    rates.update({"name": "rates", "path": "rates.csv"})
-    rates["schema"]["fields"] = [
-        {"name": "year", "type": "year", "titles": {"en": "Year"}},
-        {"name": "unit_code", "type": "string", "titles": {"en": "Unit"}},
-        {"name": "scope", "type": "string", "titles": {"en": "Scope"}, "constraints": {"enum": list(LONG)},
-         "enumTitles": LONG},
-        {"name": "rate_pct", "type": "number", "unit": "%", "titles": {"vi": "Tỷ lệ", "en": "Rate", "ar": "النسبة"}},
-        {"name": "target_pct", "type": "number", "unit": "%", "titles": {"vi": "Chỉ tiêu", "en": "Target", "ar": "الهدف"}},
-    ]
-    rates["schema"]["primaryKey"] = ["year", "unit_code", "scope"]
-    rates["indicator"] = {"slug": "rates", "headline": {"value": "rate_pct", "where": {"scope": "a"}},
-                          "chart": {"measures": ["rate_pct"], "category": "scope", "target": "target_pct"}}
-    described["resources"].insert(1, rates)
-    return described
-
-
-RATES = "year,unit_code,scope,rate_pct,target_pct\n2023,40,a,38.5,40\n2023,40,b,74.4,\n2023,40,c,27.96,\n"
-
-
-@pytest.fixture(scope="module")
-def long_label_site(tmp_path_factory) -> Path:
-    root = write_project(tmp_path_factory.mktemp("labels") / "project",
-                         {"data/units.csv": UNITS, "data/counts.csv": COUNTS, "data/rates.csv": RATES},
-                         package=long_label_package())
-    build_site(root, root / "site", clock="2024-01-15T12:00+07:00")
-    return root / "site"
 
 
 def fonts_conf(folder: Path, fonts: str) -> Path:
@@ -105,9 +61,9 @@ def problems_in(box: dict) -> list[str]:
 
 
 @pytest.mark.parametrize("font_set", FONT_SETS)
-def test_no_chart_label_is_clipped_or_overlaps(shipped_site, long_label_site, tmp_path, font_set):
+def test_no_chart_label_is_clipped_or_overlaps(shipped_site, district_site, tmp_path, font_set):
     conf = fonts_conf(tmp_path, FONT_SETS[font_set])
-    svgs = sorted(shipped_site.glob("charts/*.svg")) + sorted(long_label_site.glob("charts/*.svg"))
+    svgs = sorted(shipped_site.glob("charts/*.svg")) + sorted(district_site.glob("charts/*.svg"))
     assert len(svgs) >= 40
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS,
