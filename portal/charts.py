@@ -177,10 +177,12 @@ def _settings(width: int) -> dict:
         "config": {
             "axis": {"domainColor": TRACK_STROKE, "gridColor": "#d5dbe3", "labelColor": TEXT_COLOUR,
                      "labelFontSize": 12 if small else 13, "labelLimit": 140 if small else 260,
-                     "tickColor": TRACK_STROKE, "titleColor": TEXT_COLOUR, "titleFontSize": 12 if small else 13},
+                     "tickColor": TRACK_STROKE, "titleColor": TEXT_COLOUR, "titleFontSize": 12 if small else 13,
+                     "titlePadding": 6},
             "background": "#ffffff", "font": FONT,
             "legend": {"direction": "vertical", "labelColor": TEXT_COLOUR, "labelFontSize": 12 if small else 13,
-                       "labelLimit": 0, "orient": "bottom", "titleColor": TEXT_COLOUR, "titleFontSize": 12},
+                       "labelLimit": 0, "orient": "bottom", "titleColor": TEXT_COLOUR, "titleFontSize": 12,
+                       "rowPadding": 8},
             "padding": 8,
             "view": {"continuousHeight": 300, "continuousWidth": 300, "stroke": None},
         },
@@ -200,10 +202,11 @@ def _embed_rtl(node) -> None:
                     # Axis tick values are dates, not texts; so is a row's "date", which Vega parses.
                     for name, cell in (row.items() if isinstance(row, dict) else ()):
                         if isinstance(cell, str) and name != "date":
-                            row[name] = f"\u202b{cell}\u202c"
+                            # Each line of a wrapped label is a paragraph of its own.
+                            row[name] = "\n".join(f"\u202b{line}\u202c" for line in cell.split("\n"))
             elif key in ("sort", "domain") and isinstance(value, list) and all(isinstance(v, str) for v in value):
                 # Orders and colour domains name the same labels, so they must match them exactly.
-                node[key] = [f"\u202b{v}\u202c" for v in value]
+                node[key] = ["\n".join(f"\u202b{line}\u202c" for line in v.split("\n")) for v in value]
             else:
                 _embed_rtl(value)
     elif isinstance(node, list):
@@ -225,21 +228,46 @@ def _band(field: str, order: list[str], narrow: bool, fmt: Formatter) -> alt.Y:
     if narrow:
         return alt.Y(f"{field}:N", sort=order, title=None, axis=None)
     # On right-to-left pages bars grow from the right, so their names sit on the right.
+    # Long names come wrapped onto several lines (see _lines), never cut.
     return alt.Y(f"{field}:N", sort=order, title=None,
-                 axis=alt.Axis(labelLimit=240, orient="right" if _rtl(fmt) else "left"))
+                 axis=alt.Axis(labelLimit=0, orient="right" if _rtl(fmt) else "left", labelLineHeight=16,
+                               labelExpr="split(datum.label, '\\n')"))
 
 
 def _band_labels(values: list[dict], field: str, order: list[str], narrow: bool, bar_size: int, fmt: Formatter) -> list:
     if not narrow:
         return []
     start = {"align": "right", "x": {"expr": "width"}} if _rtl(fmt) else {"align": "left", "x": 0}
-    return [alt.Chart(_data(values)).mark_text(
-        baseline="bottom", dy=-(bar_size / 2) - 3, fontSize=12, color=TEXT_COLOUR, **start,
-    ).encode(y=alt.Y(f"{field}:N", sort=order), text=alt.Text(f"{field}:N"))]
+    # Vega writes the lines of a text downwards from its anchor: every name is given as many lines
+    # (blank ones first) as the longest, so that each one's last line sits just above its bar.
+    most = _most_lines(order)
+    rows = [{**v, "name": "\n" * (most - v[field].count("\n") - 1) + v[field]} for v in values]
+    return [alt.Chart(_data(rows)).mark_text(
+        baseline="bottom", dy=-(bar_size / 2) - 4 - (most - 1) * 15, fontSize=12, color=TEXT_COLOUR, lineBreak="\n",
+        lineHeight=15, **start,
+    ).encode(y=alt.Y(f"{field}:N", sort=order), text=alt.Text("name:N"))]
 
 
-def _step(narrow: bool, bar_size: int) -> int:
-    return bar_size + (36 if narrow else 18)
+# Characters a line of a category name may hold: above the bars on a phone (12 px over about 280
+# px), beside them on a wide screen (13 px in about 240 px).
+LINE_CHARS = {True: 38, False: 30}
+
+
+def _lines(label: str, narrow: bool) -> str:
+    """A category name wrapped onto lines of at most about LINE_CHARS characters, joined by newlines."""
+    wrapped = _wrap(label, LINE_CHARS[narrow])
+    return wrapped if isinstance(wrapped, str) else "\n".join(wrapped)
+
+
+def _step(narrow: bool, bar_size: int, lines: int = 1) -> int:
+    """The height of one bar's band: the bar, and room for its name (more lines, more room)."""
+    # Above the bars (narrow) every extra line goes on top, but the bar stays in the middle of its
+    # band: twice a line's height keeps the name clear of the band above.
+    return bar_size + (36 if narrow else 18) + (lines - 1) * (30 if narrow else 16)
+
+
+def _most_lines(labels) -> int:
+    return max((label.count("\n") + 1 for label in labels), default=1)
 
 
 def _domain(values, narrow: bool, fmt: Formatter) -> alt.Scale:
@@ -279,13 +307,13 @@ def _hbars(dataset: Dataset, y: str, items: list[tuple[str, float]], rule: tuple
     for label, value in items:
         text = format_value(dataset, y, value, fmt)
         scaled = _scaled(dataset, y, value)
-        values.append({"label": label, "value": scaled, "text": text,
+        values.append({"label": _lines(label, narrow), "value": scaled, "text": text,
                        "label_at": _clear_of_rule(scaled, text, scaled_rule, top, width)})
     order = [v["label"] for v in values]
     value_title = field_title(dataset, y, fmt.lang.code)
     tooltip = [alt.Tooltip("label:N", title=label_title), alt.Tooltip("text:N", title=value_title)]
     bar_size = 24 if narrow else 32
-    height = max(60, len(values) * _step(narrow, bar_size))
+    height = max(60, len(values) * _step(narrow, bar_size, _most_lines(order)))
     base = _base(values, width, height)
     # Horizontal bars keep long category names readable on a phone.
     bars = base.mark_bar(color=COLOURS[0], size=bar_size).encode(
@@ -306,7 +334,7 @@ def _hbars(dataset: Dataset, y: str, items: list[tuple[str, float]], rule: tuple
         line = alt.Chart(marks).mark_tick(color=TARGET_COLOUR, thickness=3, size=bar_size + 8).encode(
             x=alt.X("value:Q"), y=alt.Y("label:N", sort=order))
         rule_label = alt.Chart(rule_data).mark_text(
-            color=TARGET_COLOUR, baseline="bottom", dy=-2, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
+            color=TARGET_COLOUR, baseline="bottom", dy=-6, fontSize=12, fontWeight="bold", y=0, **_end(fmt),
         ).encode(x=alt.X("value:Q"), text=alt.Text("text:N"))
         layers += [line, rule_label]
     return alt.layer(*layers)
@@ -362,11 +390,11 @@ def _line(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, 
     # Room above the highest point for its two-line label.
     domain_top = min(1.0, top * 1.25) if percent else top * 1.25
     dates = sorted({v["date"] for v in values})
-    x = alt.X("date:T", title=None, scale=alt.Scale(reverse=_rtl(fmt), padding=12),
+    x = alt.X("date:T", title=None, scale=alt.Scale(reverse=_rtl(fmt)),
               axis=alt.Axis(format=_time_format(dataset, fmt), labelOverlap=True, labelFlush=True, grid=False,
                             values=dates if len(dates) <= 12 else alt.Undefined, tickCount=3 if narrow else 6))
     yq = alt.Y("value:Q", title=None, scale=alt.Scale(domain=[0, domain_top]),
-               axis=alt.Axis(format=_value_format(dataset, y), tickCount=4, labelOverlap=True,
+               axis=alt.Axis(format=_value_format(dataset, y), tickCount=4, labelOverlap=True, labelFlush=True,
                              orient="right" if _rtl(fmt) else "left"))
     colour = alt.Color("series:N", sort=order, legend=None, scale=alt.Scale(domain=order, range=COLOURS))
     tooltip = [alt.Tooltip("series:N", title=_("Figure")), alt.Tooltip("when:N", title=_("Date")),
@@ -395,7 +423,7 @@ def _line(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, 
                      40 if narrow else 90)
         if _rtl(fmt):  # titles are not data, so _embed_rtl does not reach them
             text = [f"\u202b{line}\u202c" for line in ([text] if isinstance(text, str) else text)]
-        title = alt.TitleParams(text, color=TARGET_COLOUR, fontSize=12,
+        title = alt.TitleParams(text, color=TARGET_COLOUR, fontSize=12, offset=8,
                                 fontWeight="bold", anchor="end" if _rtl(fmt) else "start", orient="top")
     chart_ = alt.layer(*layers)
     return chart_.properties(title=title) if title is not None else chart_
@@ -420,7 +448,7 @@ def _end_labels(values: list[dict], order: list[str], domain_top: float, height:
     ends = []
     for name in order:
         last = max((v for v in values if v["series"] == name), key=lambda v: v["date"])
-        ends.append({**last, "label": f"{name}\n{last['text']}"})
+        ends.append({**last, "label": f"{_lines(name, True)}\n{last['text']}"})
     ends.sort(key=lambda e: -e["value"])
     previous = None
     for end in ends:
@@ -474,6 +502,7 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     tracks, segments = [], []
     for r in rows:
         label = category_title(dataset, category, r[category], lang) if category else dataset.titles.get(lang, "")
+        label = _lines(label, width < 400)
         tracks.append({"label": label, "total": r[total],
                        "text": _("{part} of {total}").format(part=fmt.number(r[parts[0]]), total=fmt.number(r[total]))})
         for index, p in enumerate(parts):
@@ -483,7 +512,7 @@ def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter,
     part_titles = [field_title(dataset, p, lang) for p in parts]
     narrow = width < 400
     bar_size = 24 if narrow else 32
-    height = max(60, len(tracks) * _step(narrow, bar_size))
+    height = max(60, len(tracks) * _step(narrow, bar_size, _most_lines(order)))
     y = _band("label", order, narrow, fmt)
     track = alt.Chart(_data(tracks)).mark_bar(
         size=bar_size, fill=TRACK_FILL, stroke=TRACK_STROKE, strokeWidth=1).encode(

@@ -252,6 +252,11 @@ def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter
             title=title, value=format_value(dataset, name, last[name], fmt), date=fmt.period(last[time]) if time else "")
         if len(history) > 1:
             sentence += " " + change_sentence(dataset, name, history[-2], last, fmt, _)
+        goal = last.get(chart["target"]) if chart["target"] else None
+        if goal and not dataset.field(name).is_percent:
+            # The chart draws the target as a rule: the text says how far the figure is from it.
+            sentence += " " + _("That is {share} of the target of {target}.").format(
+                share=fmt.percent(100 * last[name] / goal), target=fmt.number(goal))
         yield sentence
 
 

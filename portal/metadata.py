@@ -241,8 +241,7 @@ def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, con
     width, height = (float(v) for v in re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg).groups())
     pad, title_size = 24, 22
     content_w, content_h = width + 2 * pad, height + 2 * pad + title_size * 2
-    # Rounded as written into the SVG, so the scale gives exactly OG_WIDTH pixels.
-    canvas_w = round(max(content_w, content_h * OG_RATIO), 1)
+    canvas_w = round(max(content_w, content_h * OG_RATIO), 1)  # as written into the SVG
     canvas_h = canvas_w / OG_RATIO
     left = (canvas_w - width) / 2
     top = (canvas_h - content_h) / 2 + pad
@@ -254,7 +253,8 @@ def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, con
     framed = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{canvas_w:.1f}" height="{canvas_h:.1f}" '
               f'viewBox="0 0 {canvas_w:.1f} {canvas_h:.1f}"><rect width="100%" height="100%" fill="#ffffff"/>'
               f"{heading}{chart}</svg>")
-    png = _png(framed, OG_WIDTH / canvas_w)
+    # A quarter pixel over: the renderer rounds the size down, and 1200 / w * w can fall just short.
+    png = _png(framed, (OG_WIDTH + 0.25) / canvas_w)
     size = _png_size(png)
     return png, {"url": absolute(config, path), "width": size[0], "height": size[1], "alt": alt, "type": "image/png"}
 

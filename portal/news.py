@@ -85,6 +85,23 @@ def make_published(items, publishing: Publishing) -> tuple[Announcement, ...]:
     return tuple(item for item in items if publishing.shows(item))
 
 
+def make_unpublished(items, clock: dt.datetime, config) -> dict[str, str]:
+    """The pages of announcements a published build would leave out, with why (a draft, or scheduled)."""
+    published = Publishing(clock)
+    found = {}
+    for item in items:
+        if published.shows(item):
+            continue
+        if item.draft:
+            why = "a draft"
+        elif item.appears_at > clock:
+            why = f"scheduled for {item.appears_at.isoformat()}"
+        else:
+            continue  # expired: not in the preview either
+        found[page_path(config.language(item.lang), f"news/{item.slug}")] = why
+    return found
+
+
 def next_changes(items, clock: dt.datetime) -> list[Change]:
     """The earliest scheduled changes after `clock` (all of those at that same moment); drafts never change."""
     changes = []

@@ -222,34 +222,11 @@ def check_preview_output(root: Path, output: Path) -> None:
                                 f"leave out --output (it uses {PREVIEW_DIR}/) or choose another folder")
 
 
-def unpublished_pages(root: Path, clock=None) -> dict[str, str]:
-    """The pages of announcements a published build would leave out, with why (a draft, or scheduled)."""
-    from .news import Publishing
-    from .render import page_path
-    from .site import load_inputs
-
-    inputs = load_inputs(root, clock=clock)
-    published = Publishing(inputs.clock)
-    found = {}
-    for item in inputs.news:
-        if published.shows(item):
-            continue
-        if item.draft:
-            why = "a draft"
-        elif item.appears_at > inputs.clock:
-            why = f"scheduled for {item.appears_at.isoformat()}"
-        else:
-            continue  # expired: not in the preview either
-        found[page_path(inputs.config.language(item.lang), f"news/{item.slug}")] = why
-    return found
-
-
 def build_preview(root: Path, output: Path, drafts: bool) -> dict[str, str]:
     """One preview build into `output`; return the pages it shows that the published site would not."""
-    from .site import build_site
+    from .build import build
 
-    build_site(root, output, drafts=drafts, future=drafts)
-    return unpublished_pages(root) if drafts else {}
+    return build(root, output, drafts=drafts, future=drafts).unpublished
 
 
 def serve(root: Path, output: Path, port: int, build) -> None:

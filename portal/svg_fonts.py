@@ -44,12 +44,29 @@ def _subset(path: Path, characters: set[str]) -> bytes:
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes={ord(c) for c in characters})
     subsetter.subset(font)
+    _tight_metrics(font)
     out = io.BytesIO()
-    # No time stamp (the measurement fonts carry the moment they were made): the same chart gives
-    # the same bytes on every build.
+    # No time stamps (the measurement fonts carry the moment they were made): the same chart
+    # gives the same bytes on every build and every machine.
     font["head"].created = font["head"].modified = 0
     font.save(out, reorderTables=True)
     return out.getvalue()
+
+
+def _tight_metrics(font) -> None:
+    """Ascent and descent set to the ink of the glyphs kept, so a text's box (what getBBox reports,
+    and what the checks of overlap read) is where its letters are drawn. Advances, and so every
+    measured width and position, stay as they were."""
+    glyf = font["glyf"]
+    boxes = [glyf[name] for name in font.getGlyphOrder() if getattr(glyf[name], "numberOfContours", 0)]
+    if not boxes:
+        return
+    top = max(g.yMax for g in boxes)
+    bottom = min(g.yMin for g in boxes)
+    hhea, os2 = font["hhea"], font["OS/2"]
+    hhea.ascent, hhea.descent, hhea.lineGap = top, bottom, 0
+    os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap = top, bottom, 0
+    os2.usWinAscent, os2.usWinDescent = max(top, 0), max(-bottom, 0)
 
 
 def embed_fonts(svg: str, faces: dict[str, Path], font_list: str) -> str:

@@ -127,3 +127,15 @@ def subpath_site(tmp_path_factory) -> Path:
     output = tmp_path_factory.mktemp("subpath") / "site"
     build(ROOT, output, base_url=SUBPATH_BASE_URL)
     return output
+
+
+@pytest.fixture(scope="session")
+def district_site(tmp_path_factory) -> Path:
+    """A scratch project of generated monthly, district and long-named data (see generated.py), built once."""
+    from generated import COUNTS, RATES, UNITS, long_label_package
+
+    root = write_project(tmp_path_factory.mktemp("districts") / "project",
+                         {"data/units.csv": UNITS, "data/counts.csv": COUNTS, "data/rates.csv": RATES},
+                         package=long_label_package())
+    build(root, root / "site", clock="2024-01-15T12:00+07:00")
+    return root / "site"

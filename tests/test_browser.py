@@ -27,6 +27,7 @@ TEMPLATES = {
     "indicators": "indicators/index.html",
     "indicator": "indicators/online-dossiers.html",
     "progress": "indicators/tasks.html",
+    "line": "indicators/eid-accounts.html",  # a line over time, notes, sources and revisions
     "news": "news/index.html",
     "announcement": "news/so-ket-hai-nam-de-an-06.html",
     "catalogue": "data/index.html",

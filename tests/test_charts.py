@@ -99,8 +99,9 @@ def test_static_svg_uses_the_language_number_format():
 @pytest.mark.parametrize("name, sentences", [
     ("online_dossiers", ("Whole province: 45.03%, 5.03 percentage points above the target of 40%.",
                          "Highest in 2023: The 25 essential services (74.4%). Lowest: Departments and sectors (27.96%).")),
-    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023.",
-                      "Accounts activated: 1,899,673 as of 6 December 2023.")),
+    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023. "
+                      "That is 139.87% of the target of 1,708,473.",
+                      "Accounts activated: 1,899,673 as of 6 December 2023. That is 111.19% of the target of 1,708,473.")),
     ("tasks", ("Completed: 23 of 25 (92%). In progress: 2.",)),
     ("public_services", ("Project 06 essential services: 25 of 25 (100%).", 'Under Decision "42": 6 of 11 (54.55%).')),
     ("id_cards", ("Cards issued: 2,852,992 as of 31 December 2023.",)),
@@ -173,3 +174,17 @@ def test_specs_are_valid_vega_lite(name, lang):
     fast = make_chart_specs(DATASETS[name], "40", fmt, _)
     checked = make_chart_specs(DATASETS[name], "40", fmt, _, validate=True)  # raises on an invalid spec
     assert fast == checked
+
+
+def test_notable_dates_are_marked_on_a_line(tmp_path):
+    # Generated test data.
+    package = json.loads(json.dumps(TINY_PACKAGE))
+    package["resources"][0]["indicator"]["chart"] = {
+        "measures": ["issued"], "annotations": [{"date": "2023-09-01", "texts": {"en": "New rules", "vi": "Quy định mới"}}]}
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2023-12-31,40,1500\n"},
+                         package=package)
+    counts = next(d for d in load_datasets(root) if d.name == "counts")
+    spec = make_chart_specs(counts, "40", EN, _, validate=True)["narrow"]
+    (rule,) = layers_with(spec, "rule")
+    assert values(rule, spec) == [{"date": "2023-09-01", "label": "New rules"}]
+    assert spec["height"] == make_chart_specs(counts, "40", EN, _)["narrow"]["height"]  # a fixed box

@@ -71,12 +71,12 @@ def test_two_bundles_per_language(shipped_site):
             assert not [u for u in urls if any(u.startswith("/" + prefix) for prefix in others)]
             assert all(("/news/" in u) == (part == "news") for u in urls)
             counts[part] = len(urls)
-        assert counts == {"data": 6, "news": 1}  # five indicators and the catalogue; one announcement
+        assert counts == {"data": 7, "news": 1}  # six indicators and the catalogue; one announcement
 
 
 def test_indicators_announcements_and_catalogue_are_indexed_with_type_and_year(shipped_site):
     pages = {f["url"]: f for f in fragments(shipped_site)}
-    assert len(pages) == 21
+    assert len(pages) == 24
     tasks = pages["/en/indicators/tasks.html"]
     assert tasks["filters"] == {"type": ["Indicator"], "year": ["2023"]}
     assert tasks["meta"]["shown_date"] == "31 December 2023"
@@ -114,7 +114,7 @@ def test_arabic_search_and_filters(shipped_site, tmp_path):
     found = run_search(shipped_site, tmp_path, "الهوية", "ar")
     assert found["urls"][0] == "/ar/indicators/id-cards.html"
     assert all(url.startswith("/ar/") for url in found["urls"])
-    assert found["filters"]["type"] == {"مؤشر": 5, "الأخبار": 1, "البيانات المفتوحة": 1}
+    assert found["filters"]["type"] == {"مؤشر": 6, "الأخبار": 1, "البيانات المفتوحة": 1}
     only_news = run_search(shipped_site, tmp_path, "الهوية", "ar", {"type": {"any": ["الأخبار"]}})
     assert only_news["urls"] == ["/ar/news/so-ket-hai-nam-de-an-06.html"]
     by_year = run_search(shipped_site, tmp_path, "identity", "en", {"year": {"any": ["2023"]}})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 
 from conftest import SUBPATH_BASE_URL, parse, tree_digest, write_project
@@ -52,7 +53,9 @@ def test_lastmod_comes_from_the_data_and_the_news(subpath_site):
     assert lastmod["indicators/id-cards.html"] == "2023-12-31"  # the data's latest date
     assert lastmod["ar/news/so-ket-hai-nam-de-an-06.html"] == "2024-01-19"  # the announcement's date
     assert lastmod[""] == "2024-01-19"  # the home page shows the news
-    assert lastmod["en/data/"] == "2023-12-31"
+    # The catalogue shows every dataset, the log of revisions too: its latest date.
+    package = json.loads((subpath_site / "data/datapackage.json").read_text(encoding="utf-8"))
+    assert lastmod["en/data/"] == max(r["asOf"] for r in package["resources"] if r.get("asOf"))
 
 
 def test_robots_txt_points_to_the_sitemap(shipped_site, subpath_site):

@@ -6,11 +6,12 @@ the executor (the worker pools); every module outside it is a plain function of 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
@@ -39,8 +40,8 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     sources = sources_digest(root, (base_url, strict, drafts, future), moment.astimezone(PORTAL_TZ).date())
     if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
         return timer.finish(last.summary, memo)
-    from .stages import (load_inputs, make_metas, place_charts, plan_editions, prepare_fonts, render_pages,
-                         write_assets, write_indexes, write_release, write_search_index)  # pandas, Altair: when needed
+    from .stages import (load_inputs, make_metas, make_unpublished, place_charts, plan_editions, prepare_fonts,
+                         render_pages, write_assets, write_indexes, write_release, write_search_index)  # when needed
     with Executor(jobs) as executor:
         executor.start_early(partial(prepare_fonts, memo.folder))  # overlaps the reading of the inputs
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
@@ -57,7 +58,8 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
             write_search_index(staging, searchable, memo)
             staging.swap()
     summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
-                      len(inputs.datasets), 0.0, inputs.warnings)
+                      len(inputs.datasets), 0.0, inputs.warnings,
+                      make_unpublished(inputs.news, inputs.clock, inputs.config) if drafts or future else {})
     write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary))
     return timer.finish(summary, memo)
 
@@ -71,6 +73,7 @@ class Summary:
     datasets: int
     seconds: float
     warnings: tuple[Problem, ...] = ()
+    unpublished: dict = field(default_factory=dict)  # page path -> why a published build leaves it out
 
     def line(self, output: Path) -> str:
         """The one-line report printed after a build."""
@@ -99,8 +102,7 @@ class _Timer:
         path = os.environ.get(STATS_ENV)
         if path:
             Path(path).write_text(json.dumps(self.stats, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-        return Summary(summary.pages, summary.charts, summary.datasets, time.perf_counter() - self.started,
-                       summary.warnings)
+        return dataclasses.replace(summary, seconds=time.perf_counter() - self.started)
 
 
 def _peak_mib(children_only: bool = False) -> float:
