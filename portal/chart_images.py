@@ -16,6 +16,8 @@ PAD = 24
 TITLE_SIZE = 20
 NOTE_SIZE = 13
 NOTE_LINE = 18
+# Arabic letters reach further above and below the line: its lines are spaced wider.
+NOTE_LINE_ARABIC = 26
 MUTED = "#4a5668"
 QUOTE = {'"': "&quot;"}
 
@@ -46,18 +48,21 @@ def frame_chart(chart, dataset: Dataset, lang: Language, as_of: str, _, config: 
         "date": as_of, "licence": config.licence_name, "address": address}, canvas_w - 2 * PAD)
     top = PAD + TITLE_SIZE
     chart_top = top + TITLE_SIZE * 0.8
-    notes_top = chart_top + height + NOTE_LINE
-    canvas_h = notes_top + NOTE_LINE * (len(notes) - 1) + PAD
     rtl = lang.direction == "rtl"
+    line_height = NOTE_LINE_ARABIC if rtl else NOTE_LINE
+    notes_top = chart_top + height + line_height
+    canvas_h = notes_top + line_height * (len(notes) - 1) + PAD
     x = canvas_w - PAD if rtl else PAD
-    anchor = 'text-anchor="end" direction="rtl"' if rtl else 'text-anchor="start"'
+    # No direction="rtl": it would make "end" the left edge in browsers (though not in the PNG's
+    # renderer); the letters of each line are ordered right to left all the same.
+    anchor = 'text-anchor="end"' if rtl else 'text-anchor="start"'
     font = escape(FONT, QUOTE)
     parts = [f'<text x="{x:.1f}" y="{top:.1f}" font-family="{font}" font-size="{TITLE_SIZE}" font-weight="700" '
              f'fill="{TEXT_COLOUR}" {anchor}>{escape(chart.title)}</text>']
     inner = re.sub(r"^\s*(<\?xml[^>]*>\s*)?<svg ", f'<svg x="{PAD}" y="{chart_top:.1f}" ', svg, count=1)
     parts.append(inner)
     for n, line in enumerate(notes):
-        parts.append(f'<text x="{x:.1f}" y="{notes_top + n * NOTE_LINE:.1f}" font-family="{font}" font-size="{NOTE_SIZE}" '
+        parts.append(f'<text x="{x:.1f}" y="{notes_top + n * line_height:.1f}" font-family="{font}" font-size="{NOTE_SIZE}" '
                      f'fill="{MUTED}" {anchor}>{escape(line)}</text>')
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{canvas_w:.0f}" height="{canvas_h:.0f}" '
             f'viewBox="0 0 {canvas_w:.0f} {canvas_h:.0f}" lang="{lang.code}"><title>{escape(chart.title)}</title>'

@@ -110,7 +110,13 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
     md = _markdown(lang, names, backlink_title, shift)
     md.reset()
     md.shortcodes.found = found
-    converted = md.convert(text)
+    try:
+        converted = md.convert(text)
+    except BaseException:
+        # A conversion cut short (text nested too deeply) leaves the converter's inline state
+        # half-built: the next article gets a fresh one.
+        _markdown.cache_clear()
+        raise
     # Only raw HTML written in the text can leave a formatting tag open; Markdown's own are balanced.
     clean = sanitise(balance_formatting(converted) if RAW_FORMATTING.search(text) else converted)
     images: list[str] = []

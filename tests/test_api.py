@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pandas as pd
 
 from conftest import parse
 
 ATOM = "{http://www.w3.org/2005/Atom}"
-INDICATORS = {"id-cards": "id_cards", "eid-accounts": "eid_accounts", "online-dossiers": "online_dossiers",
-              "tasks": "tasks", "public-services": "public_services"}
+# Every shipped indicator (slug -> dataset), in the order the data package lists them.
+INDICATORS = {r["indicator"]["slug"]: r["name"] for r in json.loads(
+    (Path(__file__).resolve().parents[1] / "data" / "datapackage.json").read_text(encoding="utf-8"))["resources"]
+    if r.get("indicator")}
 
 
 def load(site, path: str):

@@ -14,7 +14,13 @@ import pytest
 from conftest import parse
 
 LANGS = {"vi": "", "en": "en/", "ar": "ar/"}
-SLUGS = ["id-cards", "eid-accounts", "online-dossiers", "tasks", "public-services"]
+
+
+def _charted(site: Path) -> list[str]:
+    """The indicators of the shipped site that have a chart (a single figure gets none, nor an embed)."""
+    return sorted({p.name.split(".")[0] for p in (site / "charts").glob("*.vi.wide.svg")})
+
+
 
 
 def header_rules(site: Path) -> list[tuple[str, list[str]]]:
@@ -48,7 +54,9 @@ def frame_ancestors(policy: str) -> str:
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_chart_has_an_embed_page_without_site_chrome(shipped_site, lang):
-    for slug in SLUGS:
+    slugs = _charted(shipped_site)
+    assert len(slugs) >= 3
+    for slug in slugs:
         page = parse(shipped_site / f"{LANGS[lang]}embed/{slug}.html")
         html = page.select_one("html")
         assert html["lang"] == lang and html["dir"] == ("rtl" if lang == "ar" else "ltr")
@@ -154,7 +162,9 @@ def test_another_site_can_frame_an_embed_page_but_not_an_indicator_page(shipped_
 def test_every_chart_has_png_and_svg_images_with_its_credits_drawn_in(shipped_site, lang):
     import re
     import struct
-    for slug in SLUGS:
+    slugs = _charted(shipped_site)
+    assert len(slugs) >= 3
+    for slug in slugs:
         page = parse(shipped_site / f"{LANGS[lang]}indicators/{slug}.html")
         links = {a["href"].rsplit(".", 1)[1]: a["href"] for a in page.select(".chart-links a[href*='.image.']")}
         assert set(links) == {"png", "svg"}

@@ -89,7 +89,7 @@ def test_indicator_pages_describe_their_dataset(subpath_site, lang, slug):
     assert set(formats) == {"text/csv", "application/json",
                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
     measured = {v["name"]: v.get("unitText") for v in dataset["variableMeasured"]}
-    assert len(measured) == len(parse(subpath_site / page).select("table.data-table thead th"))
+    assert len(measured) == len(parse(subpath_site / page).select_one("table.data-table").select("thead th"))
     for url in formats.values():
         assert url.startswith(SUBPATH_BASE_URL + "data/")
         assert (subpath_site / url.removeprefix(SUBPATH_BASE_URL)).is_file()

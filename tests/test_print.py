@@ -21,7 +21,7 @@ PAGES = {"en/indicators/online-dossiers.html": ["Online dossier rates", "45.03%"
                                                 "Address: /en/indicators/online-dossiers.html"],
          # PDF text of a right-to-left page comes out in visual order: the address reads backwards.
          "ar/indicators/tasks.html": ["المصدر", "indicators/tasks.html", "العنوان"],
-         "en/index.html": ["Key figures", "2,852,992", "Online dossier rates", "Figures: Nghệ An", "Address: /en/"]}
+         "en/index.html": ["Key figures", "2,852,992", "Online dossier rates", "Source: Nghệ An", "Address: /en/"]}
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
