@@ -43,7 +43,7 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     from .stages import (load_inputs, make_metas, make_unpublished, place_charts, plan_editions, prepare_fonts,
                          render_pages, write_assets, write_indexes, write_release, write_search_index)  # when needed
     with Executor(jobs) as executor:
-        executor.start_early(partial(prepare_fonts, memo.folder))  # overlaps the reading of the inputs
+        executor.start_early(partial(prepare_fonts, memo.shared.folder))  # overlaps the reading of the inputs
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
         editions = plan_editions(inputs, drafts, future, memo)
         with Staging(output, last.manifest if last else None) as staging:  # unchanged files are linked from it

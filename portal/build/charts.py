@@ -46,7 +46,7 @@ class PlacedCharts:
 def place_charts(config: Config, editions, staging: Staging, memo: Memo, executor, progress) -> PlacedCharts:
     """Put the files of every indicator chart of every edition into `staging`, making the changed ones."""
     placed = PlacedCharts(files={edition.lang.code: {} for edition in editions})
-    bundle = memo.get(memo.key(VEGA_BUNDLE_KEY))
+    bundle = memo.shared.get(memo.shared.key(VEGA_BUNDLE_KEY))
     to_make = [] if bundle is not None else [(None, None)]
     settings = memo.fingerprint(config)
     # The fonts are an input too: another font installed or updated makes every chart again.
@@ -65,7 +65,7 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
                 to_make.append(((edition.lang, dataset), key))  # a worker reads the catalogue itself
     # Only the charts to make go to workers, always at least one: this process never starts
     # vl-convert itself, so it can still fork the page workers afterwards.
-    results = executor.map_early(partial(make_chart, config, memo.folder), to_make)
+    results = executor.map_early(partial(make_chart, config, memo.folder, memo.shared.folder), to_make)
     for (_job, key), result in zip(to_make, progress(results, "Charts", len(to_make))):
         if isinstance(result, bytes):
             bundle = result
@@ -85,20 +85,21 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
     return placed
 
 
-def make_chart(config: Config, folder: Path | None, job_and_key: tuple):
+def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and_key: tuple):
     """One indicator chart, for job (language, dataset), with its preview image, kept under its
-    key in the memo folder `folder`; for job None, the Vega bundle."""
+    key in the memo folder `folder`; for job None, the Vega bundle, kept in the `shared` folder
+    (where the measurement fonts are too)."""
     # vl-convert's threads would not survive a fork: this process now works alone.
     executor_mod.fork_unsafe = True
     job, key = job_and_key
-    store = Cache(folder)
     if job is None:
         bundle = charts_mod.convert("javascript_bundle").encode("utf-8")
-        store.put(store.key(VEGA_BUNDLE_KEY), bundle)
+        Cache(shared).put(Cache(shared).key(VEGA_BUNDLE_KEY), bundle)
         return bundle
     lang, dataset = job
     _ = _translations(lang).gettext
-    _use_fonts(folder)
+    _use_fonts(shared)
+    store = Cache(folder)
 
     def make():
         fmt = Formatter(lang)

@@ -161,6 +161,17 @@ class _Sink:
         self.write = write
 
 
+def user_folder() -> Path | None:
+    """The per-user cache folder ($XDG_CACHE_HOME/p06-portal), or None where it cannot be made."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "p06-portal"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
 class Memo(Cache):
     """The cache of one build, and what it knows of the objects the build read.
 
@@ -172,6 +183,9 @@ class Memo(Cache):
         super().__init__(root / CACHE_DIR if root is not None else None)
         self.root = root
         self._seen: dict[int, tuple[str, object]] = {}
+        # What every project's build would make alike (the measurement fonts, the Vega bundle), kept
+        # once per user; in the project's own folder where there is no user cache to write to.
+        self.shared = Cache((user_folder() or self.folder) if root is not None else None)
 
     def read_from(self, value, digest: str) -> None:
         """Record that `value` was made from inputs whose digest is `digest`."""

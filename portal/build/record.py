@@ -59,7 +59,9 @@ def write_record(memo: Memo, output: Path, record: Record) -> None:
 
 
 def _key(memo: Memo, output: Path) -> str:
-    return memo.key("record", str(output.resolve()))
+    # From the project when the output is inside it: a copied or moved project keeps its record.
+    output, root = output.resolve(), memo.root.resolve() if memo.root else None
+    return memo.key("record", output.relative_to(root).as_posix() if root and output.is_relative_to(root) else str(output))
 
 
 def _holds(output: Path, manifest: dict) -> bool:
