@@ -39,7 +39,8 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     memo, progress, timer, moment = Memo(root), progress or _no_progress, _Timer(), parse_clock(clock)
     sources = sources_digest(root, (base_url, strict, drafts, future), moment.astimezone(PORTAL_TZ).date())
     if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
-        return timer.finish(last.summary, memo)
+        memo.prune()
+        return timer.finish(last.summary)
     from .stages import (load_inputs, make_metas, make_unpublished, place_charts, plan_editions, prepare_fonts,
                          render_pages, write_assets, write_indexes, write_release, write_search_index)  # when needed
     with Executor(jobs) as executor:
@@ -61,7 +62,8 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
                       len(inputs.datasets), 0.0, inputs.warnings,
                       make_unpublished(inputs.news, inputs.clock, inputs.config) if drafts or future else {})
     write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary))
-    return timer.finish(summary, memo)
+    memo.prune()
+    return timer.finish(summary)
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,7 @@ class _Timer:
             self.stats["portal_peak_mib"] = _peak_mib()
         return value
 
-    def finish(self, summary: Summary, memo: Memo) -> Summary:
-        memo.prune()
+    def finish(self, summary: Summary) -> Summary:
         self.lap("search_and_swap")
         self.stats["search_peak_mib"] = _peak_mib(children_only=True)
         path = os.environ.get(STATS_ENV)

@@ -200,6 +200,11 @@ class Memo(Cache):
             return None
         return digest.hexdigest()
 
+    def made_from(self, kind: str, inputs: tuple, make):
+        """make(), or what an earlier build made from equal `inputs` (any values: see fingerprint)."""
+        described = self.fingerprint(*inputs)
+        return self.step(kind, (described,), make) if described else make()
+
     def step(self, kind: str, inputs: tuple, make, keep=None):
         """What an earlier build's make() gave for the same `kind` and `inputs` (when `keep` accepts
         it), else make(), kept for later builds when `keep` accepts it (default: anything but None)."""

@@ -46,26 +46,20 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
 
     def tables(dataset, names: tuple) -> tuple[bytes, ...]:
         # One changed CSV remakes its own downloads; the others come from the memo.
-        return _remembered(memo, "release-tables", (dataset, names), lambda: make_tables(dataset, names))
+        return memo.made_from("release-tables", (dataset, names), lambda: make_tables(dataset, names))
 
-    release = _remembered(memo, "release", (package, datasets, config, gettexts),
-                          lambda: make_release(package, datasets, config, gettexts, tables))
+    release = memo.made_from("release", (package, datasets, config, gettexts),
+                             lambda: make_release(package, datasets, config, gettexts, tables))
     write_files(staging, release)
     # The DCAT-AP catalogue of those downloads, for open-data portals to harvest.
     write_files(staging, make_catalog(config, package, datasets, release))
     # The static API (values by indicator and by unit) and an Atom feed per dataset.
-    write_files(staging, _remembered(memo, "api", (package, datasets, config, [e.translations for e in editions]),
-                                     lambda: make_api(config, package, datasets)
-                                     | make_dataset_feeds(config, [(e.lang, e.data) for e in editions])))
+    write_files(staging, memo.made_from("api", (package, datasets, config, [e.translations for e in editions]),
+                                        lambda: make_api(config, package, datasets)
+                                        | make_dataset_feeds(config, [(e.lang, e.data) for e in editions])))
     used = sorted({name for edition in editions for item in edition.data.news for name in item.images})
     write_files(staging, {f"images/{name}": inputs.images[name] for name in used})
     return release_paths(package["name"])
-
-
-def _remembered(memo: Memo, kind: str, inputs: tuple, make):
-    """make(), or what an earlier build made from equal `inputs`."""
-    described = memo.fingerprint(*inputs)
-    return memo.step(kind, (described,), make) if described else make()
 
 
 def write_indexes(config, editions, metas: dict, staging: Staging) -> None:

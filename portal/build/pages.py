@@ -42,13 +42,12 @@ def plan_editions(inputs, drafts: bool, future: bool, memo: Memo) -> list[Editio
 
 def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter, translations) -> Indicator:
     """make_indicator, from the memo when neither the dataset nor the language's texts changed."""
-    described = memo.fingerprint(dataset, fmt, translations, config.province_code)
 
     def make():
         made = make_indicator(dataset, config.province_code, fmt, translations.gettext)
         return made.slug, made.title, made.headline, made.summary  # the dataset itself is not kept again
 
-    slug, title, headline, summary = (memo.step("indicator", (described,), make) if described else make())
+    slug, title, headline, summary = memo.made_from("indicator", (dataset, fmt, translations, config.province_code), make)
     return Indicator(slug, dataset, title, headline, summary)
 
 
