@@ -347,7 +347,8 @@ def measure(posts: int, datasets: int, baseline: Path | None, jobs: int | None) 
         for tool, figure in peer_builds(corpus):
             results[tool, "full"] = figure
         # Each tree builds its own copy, so neither reads the other's .cache/ or site/. The
-        # baseline gets its own templates: they belong to the code they were written for.
+        # baseline gets its own templates (and, for the shipped data, its own data/ and settings):
+        # they belong to the code they were written for.
         ours = corpus["portal"]
         builds = {"portal": portal_builds(ROOT, ours, jobs)}
         if baseline:
@@ -355,6 +356,10 @@ def measure(posts: int, datasets: int, baseline: Path | None, jobs: int | None) 
             shutil.copytree(ours, theirs)
             shutil.rmtree(theirs / "templates")
             shutil.copytree(baseline / "templates", theirs / "templates")
+            if datasets == 0:
+                shutil.rmtree(theirs / "data")
+                shutil.copytree(baseline / "data", theirs / "data")
+                shutil.copy(baseline / "site.toml", theirs / "site.toml")
             builds["baseline"] = portal_builds(baseline, theirs, jobs)
         pages = 0
         # One build of each tree in turn, so slow drift of the machine hits both alike.
