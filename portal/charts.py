@@ -89,8 +89,8 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
     """Make the specs of one chart and render each to SVG with vl-convert (see use_fonts)."""
     specs = make_chart_specs(dataset, province_code, fmt, _)
     locale = fmt.d3_format_locale()
-    svgs = {size: _with_measured_font(convert("vegalite_to_svg", json.loads(json.dumps(spec, sort_keys=True)),
-                                              format_locale=locale)) for size, spec in specs.items()}
+    svgs = _with_measured_font({size: convert("vegalite_to_svg", json.loads(json.dumps(spec, sort_keys=True)),
+                                              format_locale=locale) for size, spec in specs.items()})
     return Chart(
         slug=dataset.indicator["slug"], lang=fmt.lang.code,
         title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
@@ -112,10 +112,10 @@ def use_fonts(folder) -> None:
         _FONT_FILES.update(fonts.measure_files(folder, FONT))
 
 
-def _with_measured_font(svg: str) -> str:
-    """The SVG carrying the glyphs of the font its labels were measured with (see svg_fonts.py);
-    unchanged when no measurement font could be made (no memo folder, or the fonts are missing)."""
-    return svg_fonts.embed_fonts(svg, _FONT_FILES, FONT) if _FONT_FILES else svg
+def _with_measured_font(svgs: dict[str, str]) -> dict[str, str]:
+    """One chart's SVGs carrying the glyphs of the font their labels were measured with (see
+    svg_fonts.py); unchanged when no measurement font could be made (no memo folder, or the fonts are missing)."""
+    return svg_fonts.embed_fonts(svgs, _FONT_FILES, FONT) if _FONT_FILES else svgs
 
 
 def convert(function: str, *args, **kwargs):

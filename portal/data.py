@@ -99,8 +99,17 @@ class Dataset:
 
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
-        frame = self.frame if frame is None else frame
-        return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        if frame is None:  # asked for by every page that shows the dataset: converted once
+            return [dict(row) for row in self._all_records]
+        return _records(frame)
+
+    @functools.cached_property
+    def _all_records(self) -> tuple[dict, ...]:
+        return tuple(_records(self.frame))
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:

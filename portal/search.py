@@ -1,5 +1,5 @@
-"""Site search: Pagefind indexes the finished pages before the site goes live, in two bundles per
-language (announcements, and the data pages) that the search page searches together.
+"""Site search: Pagefind indexes the finished pages before the site goes live, in bundles per
+language (the data pages, and the announcements of each year) that the search page searches together.
 
 Pagefind reads the written HTML, so it runs on the staging folder the build fills, just before
 the swap: if indexing fails the previous site stays in place.
@@ -30,6 +30,10 @@ EXCLUDE_SELECTORS = ("nav", ".skip-link")
 # so only the search library, its worker, the WebAssembly and the index are published.
 UNUSED_FILES = ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
                 "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js")
+# A merged bundle is searched by the data bundle's library and WebAssembly (Pagefind's mergeIndex
+# loads neither again), so the announcement bundles keep their index alone.
+LIBRARY_FILES = ("pagefind.js", "pagefind-worker.js", "wasm.*.pagefind")
+PRIMARY_PART = "data"
 # Pagefind's search runs as WebAssembly, which a policy of script-src 'self' forbids; this keyword
 # allows compiling WebAssembly only (never eval of JavaScript) and only the search pages carry it.
 WASM = "'wasm-unsafe-eval'"
@@ -60,8 +64,8 @@ def make_search_headers(search_paths, csp: str) -> str:
 
 
 def search_part(page) -> str:
-    """Which of its language's two search bundles indexes `page`: announcements, or everything else."""
-    return "news" if page.kind == "announcement" else "data"
+    """Which of its language's search bundles indexes `page`: the announcements of its year, or the data pages."""
+    return f"news/{page.context['item'].date.year}" if page.kind == "announcement" else PRIMARY_PART
 
 
 def make_search_context(data, _) -> dict:
@@ -71,8 +75,8 @@ def make_search_context(data, _) -> dict:
     code = data.lang.code
     return {"search_types": list(search_types(_).values()), "search_years": sorted(years, reverse=True),
             "indicators": data.indicators, "news": data.news,
-            "search_bundle": f"{BUNDLE_DIR}/{code}/data/pagefind.js",
-            "search_merged": [f"{BUNDLE_DIR}/{code}/news/"] if data.news else []}
+            "search_bundle": f"{BUNDLE_DIR}/{code}/{PRIMARY_PART}/pagefind.js",
+            "search_merged": [f"{BUNDLE_DIR}/{code}/news/{year}/" for year in sorted({i.date.year for i in data.news}, reverse=True)]}
 
 
 def pagefind_executable() -> Path:
@@ -101,11 +105,15 @@ def index_bundle(source: Path, bundle: Path) -> dict[str, bytes]:
     """Index the pages in `source` with Pagefind (offline) into the folder `bundle`; return its files by name.
 
     Each language has its own bundles, so a visitor downloads only the index of the language being
-    read; announcements and data pages are indexed apart (the search page merges them), so an
-    edited announcement re-indexes its language's announcements, and an edited CSV the small data
-    bundles.
+    read; the data pages and each year's announcements are indexed apart (the search page merges
+    them), so an edited announcement re-indexes its year in its language, and an edited CSV the
+    small data bundles.
     """
     _run_pagefind(source, bundle)
+    if bundle.name != PRIMARY_PART:
+        for pattern in LIBRARY_FILES:
+            for path in bundle.glob(pattern):
+                path.unlink()
     return {path.relative_to(bundle).as_posix(): path.read_bytes() for path in sorted(bundle.rglob("*")) if path.is_file()}
 
 

@@ -5,11 +5,16 @@ measured at build time do not hold on a phone with other fonts: labels get clipp
 each other. Each SVG therefore embeds (as WOFF in a data: address, which an image may use) the
 glyphs of its own texts from the very font files vl-convert measured with, and names that font
 first. Measurement and drawing then agree on every device.
+
+Subsetting is most of a chart's cost, so the two layouts of a chart share one subset (of both
+layouts' texts), texts in Latin letters are cut from a Latin-only copy of the font (its Arabic
+shaping tables take longer to read than the rest of the work), and a process keeps what it cut.
 """
 
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import re
@@ -18,6 +23,9 @@ from pathlib import Path
 FAMILY = "p06-chart"
 TEXT_NODE = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
 TAG = re.compile(r"<[^>]+>")
+# Letters, marks and signs of Latin script (Vietnamese included), and general punctuation.
+LATIN = (range(0x0000, 0x0250), range(0x0300, 0x0370), range(0x1E00, 0x1F00), range(0x2000, 0x2070),
+         range(0x20A0, 0x20D0), range(0x2100, 0x2200))
 
 
 def _characters(svg: str) -> dict[str, set[str]]:
@@ -29,20 +37,52 @@ def _characters(svg: str) -> dict[str, set[str]]:
     return found
 
 
-def _subset(path: Path, characters: set[str]) -> bytes:
+def _options(flavor: str | None):
+    from fontTools import subset
+
+    options = subset.Options()
+    options.flavor = flavor
+    # fontTools' default features are the ones shapers apply unasked (vl-convert's and browsers'):
+    # Arabic joining forms, ligatures, marks and kerning, as measured.
+    options.name_IDs = [] if flavor else ["*"]
+    options.notdef_outline = True
+    options.hinting = False  # screens draw these sizes well without it, at half the bytes
+    return options
+
+
+def _latin(codepoint: int) -> bool:
+    return any(codepoint in block for block in LATIN)
+
+
+@functools.lru_cache(maxsize=4)
+def _latin_copy(path: Path, stamp: tuple) -> bytes:
+    """The font at `path` with its Latin letters alone (the same outlines, advances and kerning)."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(path), recalcTimestamp=False)
+    subsetter = subset.Subsetter(_options(None))
+    subsetter.populate(unicodes=[c for c in font.getBestCmap() if _latin(c)])
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=256)
+def _subset(path: Path, characters: frozenset[str]) -> bytes:
     """The font at `path` cut down to `characters` (with the forms Arabic joining needs), as WOFF."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    options = subset.Options()
-    options.flavor = "woff"
-    options.layout_features = ["*"]  # Arabic joining, ligatures and marks, as measured
-    options.name_IDs = []
-    options.notdef_outline = True
-    options.hinting = False  # screens draw these sizes well without it, at half the bytes
-    font = TTFont(str(path), recalcTimestamp=False)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes={ord(c) for c in characters})
+    unicodes = {ord(c) for c in characters}
+    if all(_latin(c) for c in unicodes):
+        stat = path.stat()
+        font = TTFont(io.BytesIO(_latin_copy(path, (stat.st_size, stat.st_mtime_ns))), recalcTimestamp=False)
+    else:
+        font = TTFont(str(path), recalcTimestamp=False)
+    subsetter = subset.Subsetter(_options("woff"))
+    subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
     _tight_metrics(font)
     out = io.BytesIO()
@@ -69,21 +109,25 @@ def _tight_metrics(font) -> None:
     os2.usWinAscent, os2.usWinDescent = max(top, 0), max(-bottom, 0)
 
 
-def embed_fonts(svg: str, faces: dict[str, Path], font_list: str) -> str:
-    """`svg` with @font-face rules for the measured `faces` ({"Regular": file, "Bold": file}) and
-    that font named first wherever the chart's `font_list` is used."""
+def embed_fonts(svgs: dict[str, str], faces: dict[str, Path], font_list: str) -> dict[str, str]:
+    """Each of one chart's `svgs` with @font-face rules for the measured `faces` ({"Regular": file,
+    "Bold": file}), cut to the texts of them all, and that font named first wherever `font_list` is used."""
+    characters: dict[str, set[str]] = {}
+    for svg in svgs.values():
+        for style, found in _characters(svg).items():
+            characters.setdefault(style, set()).update(found)
     rules = []
-    for style, characters in _characters(svg).items():
-        if not characters or style not in faces:
+    for style, found in characters.items():
+        if not found or style not in faces:
             continue
-        data = base64.b64encode(_subset(faces[style], characters)).decode("ascii")
+        data = base64.b64encode(_subset(faces[style], frozenset(found))).decode("ascii")
         weight = 700 if style == "Bold" else 400
         rules.append(f'@font-face{{font-family:"{FAMILY}";font-weight:{weight};'
                      f'src:url(data:font/woff;base64,{data}) format("woff")}}')
     if not rules:
-        return svg
+        return dict(svgs)
     style = f"<defs><style>{''.join(rules)}</style></defs>"
-    svg = re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + style, svg, count=1)
     listed = html.escape(font_list, quote=True)
-    return svg.replace(f'font-family="{listed}"', f'font-family="{FAMILY}, {listed}"').replace(
-        f'font-family="{font_list}"', f'font-family="{FAMILY}, {font_list}"')
+    return {name: re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + style, svg, count=1)
+            .replace(f'font-family="{listed}"', f'font-family="{FAMILY}, {listed}"')
+            .replace(f'font-family="{font_list}"', f'font-family="{FAMILY}, {font_list}"') for name, svg in svgs.items()}

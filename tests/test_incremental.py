@@ -58,6 +58,8 @@ def make_newsroom(root: Path) -> Path:
     for day in range(1, 21):
         lang = LANGS[day % 3]
         files[f"content/announcements/2024-03-{day:02d}-tin-{day}.{lang}.md"] = _article(day, lang, ["thử", f"nhóm {day % 4}"])
+    # One from the year before: each year's announcements have a search bundle of their own.
+    files["content/announcements/2023-11-05-tin-cu.en.md"] = _article(5, "en", ["thử"]).replace("2024-03-05", "2023-11-05")
     return write_project(root, files, _package())
 
 
@@ -223,25 +225,26 @@ def _inodes(site: Path) -> dict[str, int]:
 
 
 def _record_indexing(monkeypatch) -> list[str]:
-    """Let Pagefind run as usual, noting each bundle ("en/news", ...) it indexes in the returned list."""
+    """Let Pagefind run as usual, noting each bundle ("en/news/2024", ...) it indexes in the returned list."""
     indexed: list[str] = []
     real = search._run_pagefind
 
     def recording(source, bundle):
-        indexed.append(f"{source.parent.name}/{source.name}")
+        indexed.append(source.as_posix().split(f"/{search.SEARCH_INPUT}/", 1)[1])
         real(source, bundle)
 
     monkeypatch.setattr(search, "_run_pagefind", recording)
     return indexed
 
 
-def test_an_edited_announcement_re_indexes_its_own_language_only(newsroom, tmp_path, monkeypatch):
+def test_an_edited_announcement_re_indexes_its_own_language_and_year_only(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)
     indexed = _record_indexing(monkeypatch)
     _edit_article(root)  # an English announcement
     build(root, root / "site", clock=CLOCK, jobs=2)
-    assert indexed == ["en/news"]
+    assert indexed == ["en/news/2024"]
+    assert (root / "site/pagefind/en/news/2023/pagefind-entry.json").is_file()
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 
@@ -269,8 +272,8 @@ def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_
     assert len(linked) > 0.8 * len(after), (len(linked), len(after))
     assert {"index.html", "en/news/tin-7.html"} <= set(after) - linked
     # The English announcements are indexed again; every other bundle is the very same files.
-    assert not any(name.startswith("pagefind/en/news/") for name in linked)
-    assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/", "pagefind/en/data/"))} <= linked
+    assert not any(name.startswith("pagefind/en/news/2024/") for name in linked)
+    assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/", "pagefind/en/data/", "pagefind/en/news/2023/"))} <= linked
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 

@@ -36,42 +36,64 @@ console.log(JSON.stringify({ urls: pages.map((p) => p.url), filters: await pagef
 
 def fragments(site: Path) -> list[dict]:
     """Every indexed page as Pagefind stored it (gzip, a signature, then JSON), in every language's bundle."""
+    return fragments_of(site / "pagefind")
+
+
+def fragments_of(folder: Path) -> list[dict]:
+    """Every page indexed in the bundles below `folder`."""
     return [json.loads(gzip.decompress(path.read_bytes())[len(search.SIGNATURE):])
-            for path in sorted((site / "pagefind").glob("*/*/fragment/*.pf_fragment"))]
+            for path in sorted(folder.glob("**/fragment/*.pf_fragment"))]
 
 
 def run_search(site: Path, tmp_path: Path, query: str, lang: str, filters: dict | None = None) -> dict:
     script = tmp_path / "search.mjs"
     script.write_text(SEARCH_SCRIPT, encoding="utf-8")
     bundle = (site / f"pagefind/{lang}/data/pagefind.js").resolve().as_uri()
-    merged = [(site / f"pagefind/{lang}/news").resolve().as_uri() + "/"]
+    merged = [path.parent.resolve().as_uri() + "/" for path in sorted(site.glob(f"pagefind/{lang}/news/*/pagefind-entry.json"))]
     result = subprocess.run([NODE, str(script), bundle, query, lang, json.dumps(filters or {}), *merged],
                             capture_output=True, text=True, timeout=60, check=True)
     return json.loads(result.stdout)
 
 
-def test_two_bundles_per_language(shipped_site):
-    # A visitor downloads the index of the language being read, never the others; announcements
-    # and data pages are indexed apart so that one kind of change re-indexes one bundle.
+def _bundle_urls(bundle: Path, code: str) -> list[str]:
+    """The address of every page in one bundle, checked against its entry file."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text())
+    assert list(entry["languages"]) == [code]
+    language = entry["languages"][code]
+    assert (bundle / f"pagefind.{language['hash']}.pf_meta").is_file()
+    assert not list(bundle.glob("*-ui.*"))  # the portal draws its own interface (no injected styles)
+    urls = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
+            for p in sorted((bundle / "fragment").glob("*.pf_fragment"))]
+    assert len(urls) == language["page_count"]
+    return urls
+
+
+def test_a_data_bundle_and_one_bundle_per_year_of_announcements_in_each_language(shipped_site):
+    # A visitor downloads the index of the language being read, never the others; the data pages
+    # and each year's announcements are indexed apart, so one change re-indexes one small bundle.
     assert sorted(p.name for p in (shipped_site / "pagefind").iterdir()) == ["ar", "en", "vi"]
-    for code in LANGS:
-        counts = {}
-        for part in ("data", "news"):
-            bundle = shipped_site / "pagefind" / code / part
-            entry = json.loads((bundle / "pagefind-entry.json").read_text())
-            assert list(entry["languages"]) == [code]
-            language = entry["languages"][code]
-            assert (bundle / f"pagefind.{language['hash']}.pf_meta").is_file()
-            # Only the search library is published: the portal draws its own interface (no injected styles).
-            assert not list(bundle.glob("*-ui.*")) and (bundle / "pagefind.js").is_file()
-            urls = [json.loads(gzip.decompress(p.read_bytes())[len(search.SIGNATURE):])["url"]
-                    for p in sorted((bundle / "fragment").glob("*.pf_fragment"))]
-            assert len(urls) == language["page_count"] and all(u.startswith("/" + LANGS[code]) for u in urls)
-            others = [prefix for c, prefix in LANGS.items() if c != code and prefix]
-            assert not [u for u in urls if any(u.startswith("/" + prefix) for prefix in others)]
-            assert all(("/news/" in u) == (part == "news") for u in urls)
-            counts[part] = len(urls)
-        assert counts == {"data": 7, "news": 1}  # six indicators and the catalogue; one announcement
+    for code, prefix in LANGS.items():
+        others = [other for c, other in LANGS.items() if c != code and other]
+        data = _bundle_urls(shipped_site / "pagefind" / code / "data", code)
+        assert data and not [u for u in data if "/news/" in u]
+        # The data bundle carries the search library and its WebAssembly; the merged ones need neither.
+        assert (shipped_site / "pagefind" / code / "data/pagefind.js").is_file()
+        years = sorted((shipped_site / "pagefind" / code / "news").iterdir())
+        news = []
+        for bundle in years:
+            urls = _bundle_urls(bundle, code)
+            assert urls and all("/news/" in u for u in urls)
+            years_shown = {year for f in fragments_of(bundle) for year in f["filters"]["year"]}
+            assert years_shown == {bundle.name}  # each announcement in the bundle of its year
+            assert not [p.name for p in bundle.iterdir() if p.suffix in (".js", ".pagefind")]
+            news += urls
+        assert years and len(news) == len(set(news))
+        for urls in (data, news):
+            assert all(u.startswith("/" + prefix) for u in urls)
+            assert not [u for u in urls if any(u.startswith("/" + other) for other in others)]
+        published = sorted(p.relative_to(shipped_site).as_posix() for p in (shipped_site / prefix / "news").glob("*.html")
+                           if p.name != "index.html")
+        assert sorted(u.removeprefix("/") for u in news) == published
 
 
 def test_indicators_announcements_and_catalogue_are_indexed_with_type_and_year(shipped_site):
@@ -127,7 +149,8 @@ def test_search_page_has_a_form_filters_and_a_list_of_every_page(shipped_site, l
     page = parse(path)
     box = page.select_one("[data-search-bundle]")
     assert (path.parent / box["data-search-bundle"]).resolve() == (shipped_site / f"pagefind/{lang}/data/pagefind.js").resolve()
-    assert (path.parent / box["data-search-merge"]).resolve() == (shipped_site / f"pagefind/{lang}/news/pagefind.js").resolve()
+    merged = [(path.parent / link).resolve() for link in box["data-search-merge"].split()]
+    assert merged == sorted(shipped_site.glob(f"pagefind/{lang}/news/*/pagefind-entry.json"), reverse=True)
     assert (path.parent / box["data-search-root"]).resolve() == shipped_site.resolve()
     form = page.select_one("form[role=search]")
     assert form.select_one("input[type=search][name=q]")["id"] == form.select_one("label")["for"]
