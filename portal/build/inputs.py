@@ -79,14 +79,19 @@ def _load_translations(lang, root: Path, memo: Memo):
     return translations
 
 
+# Announcements are kept in this many memo entries, by the first letter of their file's digest:
+# reading thousands of small entries back costs more than parsing a few files, and one entry for
+# them all would be written again, whole, after every edit.
+NEWS_SHARDS = 16
+# What this process last read or wrote of each shard: a preview server, building again after an
+# edit, neither reads nor unpickles the shards that did not change. Their items are never
+# changed in place (a build takes copies with dataclasses.replace).
+_LIVE_SHARDS: dict[str, dict] = {}
+
+
 def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[Announcement]:
     """Every announcement, parsed again only where its file (or the rules) changed since the last build."""
     paths = content.list_announcements(root)
-    # One memo entry for them all, since reading thousands of small entries back costs more than
-    # parsing a few files. They are kept without their paths, which are slow to unpickle and known anyway.
-    known_key = memo.key("announcements", repr(rules), content.usable_images(root))
-    known = memo.get_object(known_key)
-    known = known if isinstance(known, dict) else {}
     digests = {}
     for path in paths:
         try:
@@ -94,6 +99,14 @@ def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[
                 digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
         except OSError:
             digests[path] = f"unreadable {path.name}"  # never in the memo: loading it says what is wrong
+    # Kept without their paths, which are slow to unpickle and known anyway.
+    setting = (repr(rules), content.usable_images(root))
+    keys = {shard: memo.key("announcements", *setting, shard) for shard in sorted({_shard(d) for d in digests.values()})}
+    known = {}
+    for key in keys.values():
+        stored = _LIVE_SHARDS.get(key) if memo.folder is not None else None
+        stored = stored if stored is not None else memo.get_object(key)
+        known.update(stored if isinstance(stored, dict) else {})
     missing = [path for path in paths if digests[path] not in known]
     loaded = dict(zip(missing, executor.map(partial(content.load_announcement, root, rules), missing)))
     items, problems = [], []
@@ -101,8 +114,21 @@ def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[
         item, found = loaded[path] if path in loaded else (dataclasses.replace(known[digests[path]], src_path=path), [])
         problems += found
         if item is not None:
-            memo.read_from(item, f"{known_key}\0{digests[path]}")
+            memo.read_from(item, f"{setting}\0{digests[path]}")
             items.append(item)
-    if {digests[item.src_path] for item in items} != known.keys():
-        memo.put_object(known_key, {digests[item.src_path]: dataclasses.replace(item, src_path=None) for item in items})
+    shards: dict[str, dict] = {shard: {} for shard in keys}
+    for item in items:
+        digest = digests[item.src_path]
+        shards[_shard(digest)][digest] = known.get(digest) or dataclasses.replace(item, src_path=None)
+    for shard, entries in shards.items():
+        if entries.keys() != {d for d in known if _shard(d) == shard}:
+            memo.put_object(keys[shard], entries)
+    if memo.folder is not None:
+        _LIVE_SHARDS.clear()
+        _LIVE_SHARDS.update((keys[shard], entries) for shard, entries in shards.items())
     return content.make_news_items(root, items, problems)
+
+
+def _shard(digest: str) -> str:
+    """Which memo entry keeps the announcement of a file with this digest ("-": an unreadable file)."""
+    return "-" if digest.startswith("unreadable") else format(int(digest[:2], 16) % NEWS_SHARDS, "x")
