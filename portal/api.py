@@ -114,51 +114,47 @@ def _document(head: dict, values: list[str]) -> bytes:
             text[:-2] + ',\n "values": []\n}\n').encode()
 
 
-def make_dataset_feeds(config: Config, per_language) -> dict[str, bytes]:
-    """An Atom feed per dataset and language (`per_language`: (Language, SiteData) pairs), an entry per
-    period (the latest FEED_PERIODS).
+def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str, bytes]:
+    """The Atom feed of one dataset in one language (`data`: that language's SiteData), by its path,
+    an entry per period (the latest FEED_PERIODS); none for a dataset without periods (a list such as
+    the units).
 
     A period's entry keeps its id, so a revised figure shows as a change of that entry's content.
     """
-    files = {}
-    template = api_paths()["feed"]
-    for lang, data in per_language:
-        _ = data.gettext
-        for dataset in data.datasets:
-            if not dataset.time_field:
-                continue  # a list such as the units has no periods to announce
-            path = template.format(name=dataset.name, lang=lang.code)
-            feed = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": lang.code})
-            _text(feed, "title", f"{dataset.titles.get(lang.code, dataset.name)} – {lang.title}")
-            ET.SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": config.base_url + path})
-            target = (page_path(lang, f"indicators/{dataset.indicator['slug']}") if dataset.indicator
-                      else page_path(lang, "data") + f"#dataset-{dataset.name}")
-            ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": config.base_url + target})
-            _text(feed, "id", _urn(f"dataset-feed:{dataset.name}:{lang.code}"))
-            periods = _periods(dataset)
-            _text(feed, "updated", _stamp(periods[0][1] if periods else dt.date(2022, 1, 6)))
-            _text(ET.SubElement(feed, "author"), "name", lang.title)
-            _text(feed, "rights", config.licence_name)
-            for period, day, rows in periods[:FEED_PERIODS]:
-                entry = ET.SubElement(feed, "entry")
-                _text(entry, "title", _("Figures as of %(date)s") % {"date": data.fmt.date(day)} + ": "
-                      + dataset.titles.get(lang.code, dataset.name))
-                ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": config.base_url + target})
-                _text(entry, "id", _urn(f"dataset-entry:{dataset.name}:{lang.code}:{period}"))
-                _text(entry, "updated", _stamp(day))
-                lines = []
-                # The province-wide rows when there are such rows: a feed entry announces, the downloads list.
-                unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
-                if unit_field and (rows[unit_field].astype(str) == config.province_code).any():
-                    rows = rows[rows[unit_field].astype(str) == config.province_code]
-                for row in dataset.records(rows):
-                    cells = [f"{field_title(dataset, f.name, lang.code)}: {format_value(dataset, f.name, row[f.name], data.fmt)}"
-                             for f in dataset.fields if row[f.name] is not None and f.name != dataset.time_field]
-                    lines.append("; ".join(cells))
-                _text(entry, "summary", " · ".join(lines))
-            ET.indent(feed)
-            files[path] = ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
-    return files
+    if not dataset.time_field:
+        return {}
+    _ = data.gettext
+    path = api_paths()["feed"].format(name=dataset.name, lang=lang.code)
+    feed = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": lang.code})
+    _text(feed, "title", f"{dataset.titles.get(lang.code, dataset.name)} – {lang.title}")
+    ET.SubElement(feed, "link", {"rel": "self", "type": "application/atom+xml", "href": config.base_url + path})
+    target = (page_path(lang, f"indicators/{dataset.indicator['slug']}") if dataset.indicator
+              else page_path(lang, "data") + f"#dataset-{dataset.name}")
+    ET.SubElement(feed, "link", {"rel": "alternate", "type": "text/html", "href": config.base_url + target})
+    _text(feed, "id", _urn(f"dataset-feed:{dataset.name}:{lang.code}"))
+    periods = _periods(dataset)
+    _text(feed, "updated", _stamp(periods[0][1] if periods else dt.date(2022, 1, 6)))
+    _text(ET.SubElement(feed, "author"), "name", lang.title)
+    _text(feed, "rights", config.licence_name)
+    for period, day, rows in periods[:FEED_PERIODS]:
+        entry = ET.SubElement(feed, "entry")
+        _text(entry, "title", _("Figures as of %(date)s") % {"date": data.fmt.date(day)} + ": "
+              + dataset.titles.get(lang.code, dataset.name))
+        ET.SubElement(entry, "link", {"rel": "alternate", "type": "text/html", "href": config.base_url + target})
+        _text(entry, "id", _urn(f"dataset-entry:{dataset.name}:{lang.code}:{period}"))
+        _text(entry, "updated", _stamp(day))
+        lines = []
+        # The province-wide rows when there are such rows: a feed entry announces, the downloads list.
+        unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
+        if unit_field and (rows[unit_field].astype(str) == config.province_code).any():
+            rows = rows[rows[unit_field].astype(str) == config.province_code]
+        for row in dataset.records(rows):
+            cells = [f"{field_title(dataset, f.name, lang.code)}: {format_value(dataset, f.name, row[f.name], data.fmt)}"
+                     for f in dataset.fields if row[f.name] is not None and f.name != dataset.time_field]
+            lines.append("; ".join(cells))
+        _text(entry, "summary", " · ".join(lines))
+    ET.indent(feed)
+    return {path: ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"}
 
 
 def _periods(dataset: Dataset) -> list[tuple[str, dt.date, object]]:

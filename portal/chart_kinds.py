@@ -60,7 +60,7 @@ def roles(chart: dict, time_field: str | None) -> dict:
     }
 
 
-def shape_of(records: list[dict], role: dict, time_field: str | None, province_code: str) -> Shape:
+def shape_of(records, role: dict, time_field: str | None, province_code: str) -> Shape:
     """The shape of an indicator's rows (plain dicts), for its roles."""
     figures = role["parts"][:1] or role["measures"]
 
@@ -94,4 +94,4 @@ def views(dataset, province_code: str) -> list[str]:
     if not dataset.indicator:
         return []
     role = roles(dataset.indicator.get("chart", {}), dataset.time_field)
-    return choose(shape_of(dataset.records(), role, dataset.time_field, province_code))
+    return choose(shape_of(dataset.rows, role, dataset.time_field, province_code))

@@ -100,11 +100,12 @@ class Dataset:
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
         if frame is None:  # asked for by every page that shows the dataset: converted once
-            return [dict(row) for row in self._all_records]
+            return [dict(row) for row in self.rows]
         return _records(frame)
 
     @functools.cached_property
-    def _all_records(self) -> tuple[dict, ...]:
+    def rows(self) -> tuple[dict, ...]:
+        """Every row as a plain dict, dates as ISO strings, to read and never change (records() gives copies)."""
         return tuple(_records(self.frame))
 
 

@@ -80,6 +80,12 @@ def _format_date(value: dt.date, pattern: str, locale: str) -> str:
     return format_date(value, pattern, locale=locale)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)
+def _format_decimal(value, pattern: str, locale: str, numbering_system: str) -> str:
+    # Babel looks the locale's symbols up again on every call; pages repeat the same few numbers.
+    return format_decimal(value, format=pattern, locale=locale, numbering_system=numbering_system)
+
+
 @dataclass(frozen=True)
 class Formatter:
     """Formats numbers, percentages and dates the way readers of one language expect."""
@@ -91,8 +97,7 @@ class Formatter:
         if value is None:
             return "–"
         pattern = "#,##0" if float(value).is_integer() else "#,##0." + "#" * decimals
-        return _digits(format_decimal(value, format=pattern, locale=self.lang.locale,
-                                      numbering_system=self.lang.numbering_system), self.lang)
+        return _digits(_format_decimal(value, pattern, self.lang.locale, self.lang.numbering_system), self.lang)
 
     def percent(self, value_pct) -> str:
         """Format a percentage given on the 0–100 scale (45.03 → "45,03 %" in Vietnamese)."""

@@ -122,11 +122,12 @@ def make_pages(config: Config, data: SiteData) -> list[Page]:
         pages.append(Page(key, "indicator", lang.code, page_path(lang, key), indicator.title,
                           {"indicator": indicator, "dataset": indicator.dataset,
                            "related": data.related.get(indicator.slug, ())}))
+    with_figures = {indicator.slug: _codes_with_figures(indicator.dataset) for indicator in data.indicators}
     for code, unit in unit_pages(data.indicators, data.province_code).items():
         key = f"units/{code}"
         pages.append(Page(key, "unit", lang.code, page_path(lang, key), unit_name({code: unit}, code, lang.code),
                           {"unit": unit, "code": code, "indicators": tuple(
-                              i for i in data.indicators if code in _codes_with_figures(i.dataset))}))
+                              i for i in data.indicators if code in with_figures[i.slug])}))
     pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
                       make_search_context(data, _)))
     pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
@@ -256,7 +257,7 @@ def unit_figures(indicator: Indicator, code: str, province_code: str, fmt: Forma
     dataset = indicator.dataset
     spec = dataset.indicator["headline"]
     name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    rows = [r for r in dataset.rows if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
     own = [r for r in rows if str(r.get(CODE)) == code]
     if not own:
         return None
@@ -277,7 +278,7 @@ def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dic
     dataset = indicator.dataset
     spec = dataset.indicator["headline"]
     name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    rows = [r for r in dataset.rows if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
     others = [r for r in rows if str(r.get(CODE, province_code)) != province_code]
     if len({str(r[CODE]) for r in others}) < 2:
         return None

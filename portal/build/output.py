@@ -6,7 +6,7 @@ import hashlib
 import shutil
 from pathlib import Path
 
-from ..api import make_api, make_dataset_feeds
+from ..api import make_api, make_dataset_feed
 from ..catalog import make_catalog
 from ..embed import EMBED_KIND, make_embed_headers
 from ..feed import make_feed
@@ -54,9 +54,12 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
     # The DCAT-AP catalogue of those downloads, for open-data portals to harvest.
     write_files(staging, make_catalog(config, package, datasets, release))
     # The static API (values by indicator and by unit) and an Atom feed per dataset.
-    write_files(staging, memo.made_from("api", (package, datasets, config, [e.translations for e in editions]),
-                                        lambda: make_api(config, package, datasets)
-                                        | make_dataset_feeds(config, [(e.lang, e.data) for e in editions])))
+    write_files(staging, memo.made_from("api", (package, datasets, config), lambda: make_api(config, package, datasets)))
+    for edition in editions:  # one changed CSV remakes its own feeds
+        for dataset in edition.data.datasets:
+            write_files(staging, memo.made_from(
+                "dataset-feed", (config, edition.lang, edition.translations, dataset),
+                lambda: make_dataset_feed(config, edition.lang, edition.data, dataset)))  # noqa: B023 - called at once
     used = sorted({name for edition in editions for item in edition.data.news for name in item.images})
     write_files(staging, {f"images/{name}": inputs.images[name] for name in used})
     return release_paths(package["name"])

@@ -61,7 +61,7 @@ def render_pages(root: Path, config: Config, editions, assets: dict, charts, met
         # Compiled before the workers fork, so each of them need not compile the templates again.
         for kind in sorted({page.kind for page in edition.pages}):
             env.get_template(f"{kind}.html")
-    renderer = PageRenderer(root, config, envs, assets, charts.files, metas, alternates, release, staging, memo)
+    renderer = PageRenderer(root, config, editions, envs, assets, charts.files, metas, alternates, release, staging, memo)
     jobs = [(edition, page) for edition in editions for page in edition.pages]
     searchable: dict[str, list[tuple[str, str]]] = {}
     for (edition, page), (entry, search_key) in zip(jobs, progress(executor.map(renderer, jobs), "Pages", len(jobs))):
@@ -77,11 +77,15 @@ class PageRenderer:
     A page's key is a fingerprint of everything its template receives, plus the templates themselves.
     """
 
-    def __init__(self, root: Path, config: Config, envs: dict, assets: dict, charts: dict, metas: dict,
+    def __init__(self, root: Path, config: Config, editions, envs: dict, assets: dict, charts: dict, metas: dict,
                  alternates: dict, release: dict, staging: Staging, memo: Memo):
         self.config, self.envs, self.assets, self.charts, self.metas = config, envs, assets, charts, metas
         self.alternates, self.release, self.staging, self.memo = alternates, release, staging, memo
         self.templates = _folder_digest(root / TEMPLATES_DIR)
+        # What every page of a language receives alike is fingerprinted once, not with each page.
+        self.shared = {edition.lang.code: memo.fingerprint(config, edition.lang, edition.data.fmt, edition.translations,
+                                                           assets, charts[edition.lang.code], release)
+                       for edition in editions}
 
     def __call__(self, job) -> tuple[tuple, str | None]:
         """Make one page; return its manifest entry and, for an indexed page, what it was made from."""
@@ -90,9 +94,8 @@ class PageRenderer:
         meta = self.metas.get((lang.code, page.key))
         extra = {"release": self.release, **({"meta": meta} if meta is not None else {})}
         alternates, charts, csp = self.alternates[page.key], self.charts[lang.code], page_csp(page, CSP)
-        described = self.memo.fingerprint(page, self.config, lang, data.fmt, edition.translations, alternates,
-                                          self.assets, charts, csp, extra)
-        key = self.memo.key("page", self.templates, described) if described else None
+        shared, described = self.shared[lang.code], self.memo.fingerprint(page, alternates, csp, meta)
+        key = self.memo.key("page", self.templates, shared, described) if shared and described else None
         if not self.staging.reuse(page.dest_path, key):
             html = self.memo.remember(key, lambda: render_page(
                 self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
