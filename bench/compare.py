@@ -548,6 +548,18 @@ def first_line(commit: str | None) -> str:
             "Synthetic announcements: no figure in them is real.")
 
 
+def code_digest(tree: Path) -> str:
+    """A digest of the code and templates a tree builds with: the run is void if they change under it."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for folder in ("portal", "templates"):
+        for path in sorted((tree / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(tree).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 def parse_corpus(text: str) -> tuple[int, int]:
     """POSTS/DATASETS, such as 2000/50 (0 datasets: the shipped data)."""
     posts, _, datasets = text.partition("/")
@@ -571,6 +583,8 @@ def main() -> None:
     corpora = list(targets.values()) if args.quick else args.corpus or list(itertools.product(args.posts, args.datasets))
     commit = None if args.baseline.lower() == "none" else args.baseline
     results = {}
+    # The memo keys cover the code: an edit during the run would make the next build start over.
+    code = code_digest(ROOT)
     with baseline_tree(commit) if commit else contextlib.nullcontext() as baseline:
         print(first_line(commit))
         print()
@@ -583,6 +597,9 @@ def main() -> None:
         print("Quick run on tiny corpora: the verdicts only show that the figures are put together; they say nothing about speed.")
         print()
     print("\n".join(verdict_table(verdicts(results, targets))))
+    if code_digest(ROOT) != code:
+        raise SystemExit(f"The code in {ROOT} changed during the run: these figures do not compare. "
+                         "Run the benchmark from a checkout nobody edits (git worktree add).")
 
 
 if __name__ == "__main__":

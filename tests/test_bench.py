@@ -99,3 +99,16 @@ def test_verdicts_are_met_or_not_met_and_missing_corpora_are_said_so(compare):
 def test_corpus_argument(compare):
     assert compare.parse_corpus("2000/0") == (2000, 0)
     assert compare.parse_corpus("10000/500") == (10000, 500)
+
+
+def test_a_change_to_the_code_or_templates_during_a_run_is_noticed(compare, tmp_path):
+    for folder, name in (("portal", "build.py"), ("templates", "base.html")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / name).write_text("one", encoding="utf-8")
+    before = compare.code_digest(tmp_path)
+    (tmp_path / "templates/base.html").write_text("two", encoding="utf-8")
+    assert compare.code_digest(tmp_path) != before
+    (tmp_path / "templates/base.html").write_text("one", encoding="utf-8")
+    (tmp_path / "portal/__pycache__").mkdir()
+    (tmp_path / "portal/__pycache__/build.pyc").write_bytes(b"compiled")
+    assert compare.code_digest(tmp_path) == before
