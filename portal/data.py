@@ -99,14 +99,13 @@ class Dataset:
 
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
-        if frame is None:  # asked for by every page that shows the dataset: converted once
-            return [dict(row) for row in self.rows]
-        return _records(frame)
+        return _records(self.frame if frame is None else frame)
 
-    @functools.cached_property
-    def rows(self) -> tuple[dict, ...]:
-        """Every row as a plain dict, dates as ISO strings, to read and never change (records() gives copies)."""
-        return tuple(_records(self.frame))
+    @property
+    def rows(self) -> list[dict]:
+        """Every row as a plain dict, dates as ISO strings (made on each call: kept on every dataset,
+        they would hold more memory than the frames at hundreds of datasets)."""
+        return _records(self.frame)
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
