@@ -61,7 +61,7 @@ def roles(chart: dict, time_field: str | None) -> dict:
     }
 
 
-def shape_of(records, role: dict, time_field: str | None, province_code: str) -> Shape:
+def shape_of(records: list[dict], role: dict, time_field: str | None, province_code: str) -> Shape:
     """The shape of an indicator's rows (plain dicts), for its roles."""
     figures = role["parts"][:1] or role["measures"]
 
@@ -104,7 +104,7 @@ def views(dataset, province_code: str) -> list[str]:
     if found and found[0]() is dataset and found[1] == province_code:
         return list(found[2])
     role = roles(dataset.indicator.get("chart", {}), dataset.time_field)
-    kinds = choose(shape_of(dataset.rows, role, dataset.time_field, province_code))
+    kinds = choose(shape_of(dataset.records(), role, dataset.time_field, province_code))
     _VIEWS[id(dataset)] = (weakref.ref(dataset, lambda _ref, key=id(dataset): _VIEWS.pop(key, None)), province_code,
                            tuple(kinds))
     return kinds

@@ -478,7 +478,7 @@ def _ranked(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _
     lang = fmt.lang.code
     time = dataset.time_field
     y = (chart["parts"] or chart["measures"])[0]
-    records = [r for r in dataset.rows if r.get(y) is not None]
+    records = [r for r in dataset.records() if r.get(y) is not None]
     if chart["category"]:
         # One category stands for the indicator: the headline's, else the first.
         wanted = dataset.indicator.get("headline", {}).get("where", {}).get(chart["category"])

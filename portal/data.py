@@ -99,17 +99,8 @@ class Dataset:
 
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
-        return _records(self.frame if frame is None else frame)
-
-    @property
-    def rows(self) -> list[dict]:
-        """Every row as a plain dict, dates as ISO strings (made on each call: kept on every dataset,
-        they would hold more memory than the frames at hundreds of datasets)."""
-        return _records(self.frame)
-
-
-def _records(frame: pd.DataFrame) -> list[dict]:
-    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        frame = self.frame if frame is None else frame
+        return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:

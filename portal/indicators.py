@@ -265,7 +265,7 @@ def _ranked_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Form
     lang = fmt.lang.code
     time = dataset.time_field
     name = (chart["parts"] or chart["measures"])[0]
-    rows = [r for r in dataset.rows if r.get(name) is not None and str(r.get("unit_code")) != province_code]
+    rows = [r for r in dataset.records() if r.get(name) is not None and str(r.get("unit_code")) != province_code]
     if chart["category"]:
         wanted = dataset.indicator.get("headline", {}).get("where", {}).get(chart["category"])
         rows = [r for r in rows if wanted is None or r.get(chart["category"]) == wanted]

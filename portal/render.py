@@ -257,7 +257,7 @@ def unit_figures(indicator: Indicator, code: str, province_code: str, fmt: Forma
     dataset = indicator.dataset
     spec = dataset.indicator["headline"]
     name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.rows if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
     own = [r for r in rows if str(r.get(CODE)) == code]
     if not own:
         return None
@@ -278,7 +278,7 @@ def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dic
     dataset = indicator.dataset
     spec = dataset.indicator["headline"]
     name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.rows if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
     others = [r for r in rows if str(r.get(CODE, province_code)) != province_code]
     if len({str(r[CODE]) for r in others}) < 2:
         return None

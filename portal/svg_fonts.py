@@ -54,8 +54,9 @@ def _latin(codepoint: int) -> bool:
     return any(codepoint in block for block in LATIN)
 
 
+# Both caches go by path: the measurement fonts live in a folder named by what they were made from.
 @functools.lru_cache(maxsize=4)
-def _latin_copy(path: Path, stamp: tuple) -> bytes:
+def _latin_copy(path: Path) -> bytes:
     """The font at `path` with its Latin letters alone (the same outlines, advances and kerning)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
@@ -76,11 +77,8 @@ def _subset(path: Path, characters: frozenset[str]) -> bytes:
     from fontTools.ttLib import TTFont
 
     unicodes = {ord(c) for c in characters}
-    if all(_latin(c) for c in unicodes):
-        stat = path.stat()
-        font = TTFont(io.BytesIO(_latin_copy(path, (stat.st_size, stat.st_mtime_ns))), recalcTimestamp=False)
-    else:
-        font = TTFont(str(path), recalcTimestamp=False)
+    source = io.BytesIO(_latin_copy(path)) if all(_latin(c) for c in unicodes) else str(path)
+    font = TTFont(source, recalcTimestamp=False)
     subsetter = subset.Subsetter(_options("woff"))
     subsetter.populate(unicodes=unicodes)
     subsetter.subset(font)
