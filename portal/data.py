@@ -431,6 +431,10 @@ def _check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
         target = tables.get(ref["resource"])
         if target is None:
             continue
+        if column not in frame.columns or target_field not in target.columns:
+            named = repr(column) if column not in frame.columns else f"{target_field!r} of {ref['resource']}"
+            problems.append(Problem(shown, None, None, f"a foreign key names the field {named}, which does not exist (foreignKeys)"))
+            continue
         values = frame[column]
         unknown = values.notna() & ~values.isin(set(target[target_field].dropna()))
         for row, value in values[unknown].head(50).items():
