@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -112,3 +113,18 @@ def test_a_change_to_the_code_or_templates_during_a_run_is_noticed(compare, tmp_
     (tmp_path / "portal/__pycache__").mkdir()
     (tmp_path / "portal/__pycache__/build.pyc").write_bytes(b"compiled")
     assert compare.code_digest(tmp_path) == before
+
+
+def test_chart_parts_benchmark_times_every_part_of_every_chart_in_every_language(tmp_path):
+    # In a child process: vl-convert's threads must not be started in the one that later forks page workers.
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "chart_parts.py"), "--datasets", "1"],
+                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("|")[1:-1] for line in done.stdout.splitlines() if line.startswith("| ") and "---" not in line]
+    parts = {cells[0].strip(): cells[1:] for cells in rows[1:]}
+    assert {"specs (Altair)", "SVG wide", "SVG wide, built-in font", "preview image (PNG)",
+            "framed image (SVG + PNG)"} <= parts.keys()
+    for made, total, mean in parts.values():
+        assert int(made) == 3  # one chart, three languages
+        assert float(total.strip().removesuffix(" s")) >= 0 and mean.strip().endswith("ms")
+    assert "synthetic" in done.stdout
