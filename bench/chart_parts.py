@@ -26,6 +26,7 @@ from compare import CLOCK, make_corpus  # noqa: E402  (one corpus for every benc
 
 from portal import chart_kinds, charts, fonts, svg_fonts  # noqa: E402
 from portal.build.inputs import load_inputs  # noqa: E402
+from portal.build.memo import user_folder  # noqa: E402
 from portal.chart_images import make_chart_images  # noqa: E402
 from portal.i18n import Formatter, load_translations  # noqa: E402
 from portal.metadata import make_chart_og_image  # noqa: E402
@@ -89,7 +90,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         project = make_corpus(Path(scratch), posts=3, datasets=args.datasets)["portal"]
         print(f"{args.datasets} synthetic charts in 3 languages (no figure in them is real):\n")
-        print(table(measure(project, Path(scratch) / "memo")))
+        # The measurement fonts the builds keep per user, made once: else made here, in the scratch folder.
+        print(table(measure(project, user_folder() or Path(scratch) / "memo")))
 
 
 if __name__ == "__main__":
