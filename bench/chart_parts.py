@@ -36,7 +36,7 @@ BUILT_IN_FONT = "sans-serif"
 
 
 def measure(project: Path, font_folder: Path) -> dict[str, list[float]]:
-    """CPU seconds of each part, one figure per chart and language (the first chart warms vl-convert up and is left out)."""
+    """CPU seconds of each part, one figure per chart and language (one untimed chart first starts vl-convert up)."""
     inputs = load_inputs(project, clock=CLOCK)
     folder = fonts.load_measure_fonts(font_folder, charts.MEASURE_FONTS)
     charts.use_fonts(folder)
