@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-import vl_convert as vlc
-
 from . import chart_kinds, fonts, svg_fonts
 from .data import Dataset
 from .i18n import Formatter
@@ -107,7 +105,7 @@ def use_fonts(folder) -> None:
     _FONT_FILES.clear()
     if folder is not None:
         if str(folder) not in _REGISTERED:
-            vlc.register_font_directory(str(folder))
+            convert("register_font_directory", str(folder))
             _REGISTERED.add(str(folder))
         _FONT_FILES.update(fonts.measure_files(folder, FONT))
 
@@ -120,7 +118,9 @@ def _with_measured_font(svgs: dict[str, str]) -> dict[str, str]:
 
 def convert(function: str, *args, **kwargs):
     """Call the vl-convert function named `function`."""
-    return getattr(vlc, function)(*args, **kwargs)
+    import vl_convert  # on first use: pages, feeds and a rebuild whose charts are unchanged never need it
+
+    return getattr(vl_convert, function)(*args, **kwargs)
 
 
 def spec_json(spec: dict) -> str:

@@ -6,19 +6,21 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import pickle
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from . import freshness, provenance, revisions as revisions_mod, units as units_mod
 from .descriptor import check_package_shape
 from .errors import BuildError, Problem, relative
 from .rules import check_rules, describe_rules
 from .schema import check_with_frictionless
-from .table import read_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PACKAGE_FILE = "datapackage.json"
 TYPES = ("string", "integer", "number", "date", "year")
@@ -93,6 +95,13 @@ class Dataset:
         text = [str(int(v)) if self.field(name).type == "year" else v.isoformat() for v in (low, high)]
         return text[0] if text[0] == text[1] else f"{text[0]}/{text[1]}"
 
+    @functools.cached_property
+    def unit_codes(self) -> frozenset[str]:
+        """The codes of the units its rows give figures for."""
+        if units_mod.CODE not in self.frame.columns:
+            return frozenset()
+        return frozenset(str(c) for c in self.frame[units_mod.CODE].dropna().unique())
+
     def field(self, name: str) -> Field:
         """Return the field called `name`."""
         return next(f for f in self.fields if f.name == name)
@@ -101,6 +110,31 @@ class Dataset:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
         frame = self.frame if frame is None else frame
         return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+    # Kept (in the build's memo, or sent to a worker) with its rows pickled apart and read back only
+    # when something asks for them: a rebuild whose pages do not change never loads pandas.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        for name in ("as_of", "period", "unit_codes"):  # so that asking for them later needs no rows
+            state[name] = getattr(self, name)
+        if "frame" in state:  # else still pickled, as it was read back
+            state[_ROWS] = pickle.dumps(state.pop("frame"), protocol=pickle.HIGHEST_PROTOCOL)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
+    def __getattr__(self, name: str):
+        # Only called for what the instance lacks: the rows of a dataset read back from a pickle.
+        rows = self.__dict__.get(_ROWS) if name == "frame" else None
+        if rows is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        self.__dict__["frame"] = frame = pickle.loads(rows)
+        del self.__dict__[_ROWS]
+        return frame
+
+
+_ROWS = "_pickled_rows"
 
 
 def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:
@@ -148,6 +182,10 @@ def _read_table(remember, path: Path, descriptor: dict, shown: str,
                 problems: list[Problem]) -> tuple[pd.DataFrame | None, str | None]:
     """read_table, or the typed rows a build already read from the same bytes and description;
     with the digest of the file's bytes (None for a very large or unreadable file)."""
+    import pandas as pd
+
+    from .table import read_table
+
     try:
         # A very large table is streamed each time: a pickled copy would need its size again in memory.
         if path.stat().st_size > FRICTIONLESS_MAX_BYTES:
@@ -474,7 +512,8 @@ def _line_of(text: str, needle: str) -> int | None:
 
 
 def _plain(value):
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+    # pandas' NA, by its type's name: comparing with pd.NA would make this module import pandas.
+    if value is None or type(value).__name__ == "NAType" or (isinstance(value, float) and value != value):
         return None
     if isinstance(value, dt.date):
         return value.isoformat()

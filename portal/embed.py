@@ -6,7 +6,6 @@ from __future__ import annotations
 import posixpath
 from html import escape
 
-from . import chart_kinds
 from .config import Config, Language
 from .render import Page, page_path
 
@@ -27,7 +26,7 @@ def make_embed_pages(data) -> list[Page]:
     return [Page(embed_key(indicator.slug), EMBED_KIND, lang.code, page_path(lang, embed_key(indicator.slug)),
                  indicator.title, {"indicator": indicator, "dataset": indicator.dataset,
                                    "back": f"indicators/{indicator.slug}"})
-            for indicator in data.indicators if chart_kinds.views(indicator.dataset, data.province_code)]
+            for indicator in data.indicators if indicator.views]
 
 
 def embed_address(config: Config, lang: Language, slug: str) -> str:

@@ -34,6 +34,8 @@ class Indicator:
     title: str
     headline: Headline
     summary: tuple[str, ...]
+    views: tuple[str, ...] = ()  # the kinds of chart it gets (none: a single figure, told by its headline)
+    latest: dict | None = None  # the latest province-wide row its headline speaks of, which articles quote
 
 
 def field_title(dataset: Dataset, name: str, lang: str) -> str:
@@ -94,7 +96,15 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
         title=dataset.titles.get(lang, dataset.name),
         headline=headline,
         summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, _, views)),
+        views=tuple(views),
+        latest=headline_row(rows, spec["headline"]),
     )
+
+
+def headline_row(rows: list[dict], headline: dict) -> dict | None:
+    """The row, of the latest province-wide `rows`, that the headline's `where` picks (else the first)."""
+    where = headline.get("where", {})
+    return next((r for r in rows if all(r.get(k) == v for k, v in where.items())), rows[0] if rows else None)
 
 
 def _series(dataset: Dataset, spec: dict, province_code: str) -> list[dict]:

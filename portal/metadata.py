@@ -288,6 +288,10 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def province_name(datasets, code: str) -> str | None:
     """The province's name from the units table (a dataset with `code` and `name` columns)."""
+    for dataset in datasets:  # first from the units the datasets' rows name, which need no rows read
+        unit = dataset.units.get(code)
+        if unit and unit["names"].get(""):
+            return str(unit["names"][""])
     for dataset in datasets:
         names = {f.name for f in dataset.fields}
         if {"code", "name"} <= names and not dataset.frame.empty:

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from .content import RESERVED_SLUGS, Announcement, slugify
 from .i18n import Formatter
-from .indicators import Indicator, format_value, scope_rows
+from .indicators import Indicator, format_value
 from .markup import Names, fill_tokens
 from .render import Page, SiteData, page_path
 
@@ -221,7 +221,7 @@ def render_body(item: Announcement, data: SiteData, link, chart=None) -> Markup:
             return html.escape(link(f"images/{name}"))
         if kind == "figure":
             slug, field = name.split(".", 1)
-            return figure_html(indicators[slug], field, data.province_code, data.fmt)
+            return figure_html(indicators[slug], field, data.fmt)
         indicator = indicators[name]
         if chart is None:
             target = html.escape(link(page_path(data.lang, f"indicators/{indicator.slug}")))
@@ -234,12 +234,9 @@ def render_body(item: Announcement, data: SiteData, link, chart=None) -> Markup:
     return Markup(fill_tokens(item.body_html, replace))
 
 
-def figure_html(indicator: Indicator, field: str, province_code: str, fmt: Formatter) -> str:
+def figure_html(indicator: Indicator, field: str, fmt: Formatter) -> str:
     """The latest province-wide value of one field, formatted for the language, as <data>."""
-    dataset = indicator.dataset
-    rows = scope_rows(dataset, province_code, latest_only=True)
-    where = dataset.indicator["headline"].get("where", {})
-    row = next((r for r in rows if all(r.get(k) == v for k, v in where.items())), rows[0] if rows else None)
+    dataset, row = indicator.dataset, indicator.latest
     value = row.get(field) if row else None
     text = html.escape(format_value(dataset, field, value, fmt))
     return f'<bdi><data value="{html.escape(str(value))}">{text}</data></bdi>' if value is not None else text

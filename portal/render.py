@@ -122,12 +122,11 @@ def make_pages(config: Config, data: SiteData) -> list[Page]:
         pages.append(Page(key, "indicator", lang.code, page_path(lang, key), indicator.title,
                           {"indicator": indicator, "dataset": indicator.dataset,
                            "related": data.related.get(indicator.slug, ())}))
-    with_figures = {indicator.slug: _codes_with_figures(indicator.dataset) for indicator in data.indicators}
     for code, unit in unit_pages(data.indicators, data.province_code).items():
         key = f"units/{code}"
         pages.append(Page(key, "unit", lang.code, page_path(lang, key), unit_name({code: unit}, code, lang.code),
                           {"unit": unit, "code": code, "indicators": tuple(
-                              i for i in data.indicators if code in with_figures[i.slug])}))
+                              i for i in data.indicators if code in i.dataset.unit_codes)}))
     pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
                       make_search_context(data, _)))
     pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
@@ -235,17 +234,11 @@ def _template_frames(exc: BaseException) -> list[tuple[str, int]]:
     return frames
 
 
-def _codes_with_figures(dataset: Dataset) -> set[str]:
-    if CODE not in dataset.frame.columns:
-        return set()
-    return {str(c) for c in dataset.frame[CODE].dropna().unique()}
-
-
 def unit_pages(indicators, province_code: str) -> dict[str, dict]:
     """Every unit other than the province with a figure in some indicator: its page, by code."""
     found: dict[str, dict] = {}
     for indicator in indicators:
-        for code in sorted(_codes_with_figures(indicator.dataset) - {province_code}):
+        for code in sorted(indicator.dataset.unit_codes - {province_code}):
             if code in indicator.dataset.units:
                 found.setdefault(code, indicator.dataset.units[code])
     return dict(sorted(found.items()))

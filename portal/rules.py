@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .errors import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 RULES = ("non-decreasing", "not-above", "sum-not-above", "ratio", "not-in-future", "update-frequency")
 FREQUENCY_DAYS = {"monthly": 31, "quarterly": 92, "yearly": 366}
@@ -81,6 +83,8 @@ def check_rules(descriptor: dict, frame: pd.DataFrame, shown: str, today: dt.dat
 
 def _check_non_decreasing(rule: dict, descriptor: dict, frame: pd.DataFrame, add) -> None:
     """A cumulative count never goes down from one date to the next, within the same unit."""
+    import pandas as pd  # here, not above: a build whose data comes from the memo never loads it
+
     fields = descriptor["schema"]["fields"]
     time = next((f["name"] for f in fields if f.get("type") in ("date", "year")), None)
     if time is None:

@@ -1,6 +1,7 @@
 """data/: CSV files checked against datapackage.json, every problem located and reported at once."""
 
 import datetime as dt
+import pickle
 import string
 from pathlib import Path
 
@@ -41,6 +42,22 @@ def test_new_rows_need_no_code_change(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2023-12-31,40,1500\n2024-01-31,412,20\n"})
     (dataset,) = [d for d in load_datasets(root) if d.name == "counts"]
     assert len(dataset.records()) == 3 and str(dataset.as_of) == "2024-01-31"
+
+
+def test_a_pickled_dataset_reads_its_rows_back_only_when_asked(tmp_path):
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2024-01-31,412,20\n"})
+    (dataset,) = [d for d in load_datasets(root) if d.name == "counts"]
+    again = pickle.loads(pickle.dumps(dataset))
+    # What pages ask of every dataset is kept as it was, without the rows.
+    assert "frame" not in vars(again)
+    assert (again.as_of, again.period, again.unit_codes) == (dt.date(2024, 1, 31), "2023-06-30/2024-01-31", {"40", "412"})
+    assert "frame" not in vars(again)
+    assert again.records() == dataset.records()
+    # Pickled again, whether its rows were read back or not, it is the same dataset.
+    assert pickle.loads(pickle.dumps(again)).records() == dataset.records()
+    assert pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(dataset)))).records() == dataset.records()
+    with pytest.raises(AttributeError):
+        again.no_such_field
 
 
 def test_every_bad_cell_is_reported_with_row_column_value_and_rule(tmp_path):

@@ -384,6 +384,28 @@ def test_compiled_templates_are_read_back_from_the_memo_by_the_next_build(tmp_pa
     assert tree_digest(tmp_path / "again") == tree_digest(root / "site")
 
 
+def test_a_rebuild_after_an_article_edit_loads_no_data_library(newsroom, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    _retitle_article(root)
+    build(root, root / "site", clock=CLOCK, jobs=2)  # in its new place, the datasets are remembered as read from it
+    _edit_article(root)
+    # The next build is a new process: its datasets come back from the memo with their rows
+    # still pickled, and none of its pages, charts or downloads needs them.
+    script = textwrap.dedent(f"""
+        import json, sys
+        from pathlib import Path
+        sys.path.insert(0, {str(Path(__file__).resolve().parents[1])!r})
+        from portal.build import build
+        build(Path({str(root)!r}), Path({str(root / "site")!r}), clock={CLOCK!r}, jobs=2)
+        print(json.dumps(sorted(m for m in ("pandas", "numpy", "altair", "vl_convert", "frictionless") if m in sys.modules)))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
 def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
     import pandas as pd
 

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import charts as charts_mod
-from .. import chart_kinds, fonts
+from .. import fonts
 from ..config import Config, Language
 from ..i18n import Formatter, load_translations
 from ..chart_images import image_paths, make_chart_images
@@ -54,7 +54,7 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
     for edition in editions:
         for indicator in edition.data.indicators:
             dataset = indicator.dataset
-            if not chart_kinds.views(dataset, config.province_code):
+            if not indicator.views:
                 continue  # a single figure gets no chart: its headline says more than one bar would
             described = memo.fingerprint(dataset, config.province_code, edition.lang, edition.translations)
             key = memo.key("chart", described, settings) if described and settings else None

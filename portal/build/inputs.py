@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from ..config import PORTAL_TZ, Config, load_config, parse_clock
 from .. import content
 from ..content import Announcement, Rules, load_images
-from ..data import Dataset, load_datasets
+from ..data import FRICTIONLESS_MAX_BYTES, Dataset, load_datasets
 from ..errors import BuildError, Problem
 from ..i18n import catalogue_path, check_catalogues, load_translations
 from ..news import make_names, next_changes
@@ -54,11 +55,7 @@ def load_inputs(root: Path, base_url: str | None = None, clock: str | None = Non
     today = moment.astimezone(PORTAL_TZ).date()
     config = load_config(root, base_url)
     warnings: list[Problem] = []
-    digests: dict[str, str] = {}
-    datasets = tuple(load_datasets(root, today, warnings, memo.step, digests))
-    for dataset in datasets:
-        if digests.get(dataset.name):
-            memo.read_from(dataset, digests[dataset.name])
+    datasets = _load_datasets(root, today, config, memo, warnings)
     warnings += check_catalogues(config.languages, root)
     translations = {lang.code: _load_translations(lang, root, memo) for lang in config.languages}
     # Footnote back-links carry a title, so Markdown needs it in each language.
@@ -70,6 +67,42 @@ def load_inputs(root: Path, base_url: str | None = None, clock: str | None = Non
     changes = next_changes(news, moment)
     return Inputs(config, datasets, news, tuple(warnings), moment, load_images(root, news), translations,
                   load_package(root), changes[0].moment if changes else None)
+
+
+def _load_datasets(root: Path, today: dt.date, config: Config, memo: Memo, warnings: list[Problem]) -> tuple[Dataset, ...]:
+    """load_datasets, or what an earlier build read on the same day from a data folder holding the same files."""
+
+    def load() -> tuple:
+        found: list[Problem] = []
+        digests: dict[str, str] = {}
+        return tuple(load_datasets(root, today, found, memo.step, digests)), tuple(found), digests
+
+    folder = _data_digest(root / "data")
+    # Its rows stay pickled until a page or chart asks for them (see Dataset): an unchanged data
+    # folder costs a rebuild neither its checks nor the import of pandas.
+    made = memo.step("datasets", (str(root), folder, config.province_code, today.isoformat()), load) if folder else load()
+    datasets, found, digests = made
+    warnings += found
+    for dataset in datasets:
+        if digests.get(dataset.name):
+            memo.read_from(dataset, digests[dataset.name])
+    return datasets
+
+
+def _data_digest(folder: Path) -> str | None:
+    """A digest of every file in `folder` (where links point, too), or None when one is very large or unreadable."""
+    digest = hashlib.sha256()
+    try:
+        for entry in sorted(os.scandir(folder), key=lambda e: e.name):
+            if entry.is_file():
+                if entry.stat().st_size > FRICTIONLESS_MAX_BYTES:
+                    return None  # read again every time (see load_datasets), and never kept whole
+                target = os.path.realpath(entry.path) if entry.is_symlink() else ""
+                with open(entry.path, "rb") as handle:
+                    digest.update(f"{entry.name}\0{target}\0".encode() + hashlib.sha256(handle.read()).digest())
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def _load_translations(lang, root: Path, memo: Memo):

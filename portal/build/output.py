@@ -52,7 +52,8 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
                              lambda: make_release(package, datasets, config, gettexts, tables))
     write_files(staging, release)
     # The DCAT-AP catalogue of those downloads, for open-data portals to harvest.
-    write_files(staging, make_catalog(config, package, datasets, release))
+    write_files(staging, memo.made_from("catalog", (config, package, datasets, release),
+                                        lambda: make_catalog(config, package, datasets, release)))
     # The static API (values by indicator and by unit) and an Atom feed per dataset.
     write_files(staging, memo.made_from("api", (package, datasets, config), lambda: make_api(config, package, datasets)))
     for edition in editions:  # one changed CSV remakes its own feeds

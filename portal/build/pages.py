@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -45,10 +46,10 @@ def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter, translations
 
     def make():
         made = make_indicator(dataset, config.province_code, fmt, translations.gettext)
-        return made.slug, made.title, made.headline, made.summary  # the dataset itself is not kept again
+        return dataclasses.replace(made, dataset=None)  # the dataset itself is not kept again
 
-    slug, title, headline, summary = memo.made_from("indicator", (dataset, fmt, translations, config.province_code), make)
-    return Indicator(slug, dataset, title, headline, summary)
+    return dataclasses.replace(memo.made_from("indicator", (dataset, fmt, translations, config.province_code), make),
+                               dataset=dataset)
 
 
 def render_pages(root: Path, config: Config, editions, assets: dict, charts, metas: dict, release: dict,
