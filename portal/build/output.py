@@ -92,6 +92,8 @@ def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, s
             if isinstance(stored, dict) and stored:
                 write_files(staging, {f"{folder}/{name}": content for name, content in stored.items()}, key)
                 continue
+            for name, _key in made_from:  # only the pages of a bundle to index again are linked for Pagefind
+                staging.link(name, f"{SEARCH_INPUT}/{bundle}")
             made = index_bundle(source / bundle, staging.folder / folder)
             for name in made:
                 staging.record(f"{folder}/{name}", key)

@@ -14,7 +14,7 @@ from ..i18n import Formatter
 from ..indicators import Indicator, make_indicator
 from ..news import Publishing, make_news_pages, make_published, make_related
 from ..render import TEMPLATES_DIR, Edition, SiteData, make_alternates, make_environment, make_pages, render_page
-from ..search import SEARCH_INPUT, page_csp, search_part
+from ..search import page_csp, search_part
 from ..write import Staging
 from .memo import Memo
 
@@ -104,7 +104,6 @@ class PageRenderer:
             self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
         entry = self.staging.manifest[page.dest_path]
         if meta is not None and meta.search:
-            self.staging.link(page.dest_path, f"{SEARCH_INPUT}/{lang.code}/{search_part(page)}")
             return entry, entry[0]
         return entry, None
 
