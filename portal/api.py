@@ -26,14 +26,16 @@ def api_paths() -> dict[str, str]:
             "unit": f"{API_DIR}/units/{{code}}.json", "feed": f"{API_DIR}/feeds/{{name}}.{{lang}}.xml"}
 
 
-def make_api(config: Config, package: dict, datasets) -> dict[str, bytes]:
+def make_api(config: Config, package: dict, datasets, values_of=None) -> dict[str, bytes]:
     """api/v1/index.json, api/v1/indicators/SLUG.json and api/v1/units/CODE.json: {path: bytes}.
 
     Each value names its dataset and measure; the file describes them (titles, unit, sources).
     Values are written out dataset by dataset, so thousands of them are never all held as objects.
+    `values_of(dataset, units)` (default make_values) gives a dataset's values as written.
     """
     paths = api_paths()
     units = _units(package, datasets)
+    values_of = values_of or (lambda dataset, units: make_values(package, dataset, units))
     licence = {"name": config.licence_name, "path": config.licence_url}
     files: dict[str, bytes] = {}
     index = {"version": 1, "licence": licence, "indicators": [], "units": [], "feeds": []}
@@ -41,21 +43,21 @@ def make_api(config: Config, package: dict, datasets) -> dict[str, bytes]:
     unit_datasets: dict[str, set[str]] = {}
     described: dict[str, dict] = {}
     for dataset in datasets:
-        values = dataset_values(package, dataset, units)
+        values = values_of(dataset, units)
         if not values:
             continue
         about = describe(dataset)
-        for value in values:
-            if value["unit_code"] is not None:
-                by_unit.setdefault(value["unit_code"], []).append(_compact(value))
-                unit_datasets.setdefault(value["unit_code"], set()).add(dataset.name)
+        for code, value in values:
+            if code is not None:
+                by_unit.setdefault(code, []).append(value)
+                unit_datasets.setdefault(code, set()).add(dataset.name)
         described[dataset.name] = about
         if dataset.indicator:
             slug = dataset.indicator["slug"]
             path = paths["indicator"].format(slug=slug)
             head = {"slug": slug, **about, "licence": licence,
                     "page": config.base_url + page_path(config.default_language, f"indicators/{slug}")}
-            files[path] = _document(head, [_compact(v) for v in values])
+            files[path] = _document(head, [value for _code, value in values])
             index["indicators"].append({"slug": slug, "dataset": dataset.name, "titles": dataset.titles,
                                         "as_of": about["as_of"], "address": config.base_url + path})
         for lang in config.languages if dataset.time_field else ():
@@ -77,6 +79,11 @@ def describe(dataset: Dataset) -> dict:
             "sources": _sources(dataset),
             "measures": {f.name: {"titles": f.titles, "unit": f.unit} for f in dataset.fields
                          if f.type in ("integer", "number")}}
+
+
+def make_values(package: dict, dataset: Dataset, units: dict) -> tuple[tuple[str | None, str], ...]:
+    """dataset_values as written into the files: (unit code, compact JSON) each."""
+    return tuple((value["unit_code"], _compact(value)) for value in dataset_values(package, dataset, units))
 
 
 def dataset_values(package: dict, dataset: Dataset, units: dict) -> list[dict]:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from . import chart_kinds, provenance
 from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter
-from .units import unit_name
+from .units import CODE, ranked, unit_name
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,7 @@ class Indicator:
     summary: tuple[str, ...]
     views: tuple[str, ...] = ()  # the kinds of chart it gets (none: a single figure, told by its headline)
     latest: dict | None = None  # the latest province-wide row its headline speaks of, which articles quote
+    standings: dict = field(default_factory=dict)  # unit code -> its latest figure and rank (see unit_standings)
 
 
 def field_title(dataset: Dataset, name: str, lang: str) -> str:
@@ -98,7 +99,37 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
         summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, _, views)),
         views=tuple(views),
         latest=headline_row(rows, spec["headline"]),
+        standings=unit_standings(dataset, province_code),
     )
+
+
+def unit_standings(dataset: Dataset, province_code: str) -> dict[str, dict]:
+    """For each unit other than the province with a headline figure: its latest row ("row"), the
+    province row of that date ("province", or None) and its place among the units then ("rank", "of")."""
+    spec = dataset.indicator["headline"]
+    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    if not dataset.unit_codes - {province_code}:
+        return {}
+    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    by_unit: dict[str, list[dict]] = {}
+    by_time: dict = {}
+    for row in rows:
+        by_unit.setdefault(str(row.get(CODE)), []).append(row)
+        by_time.setdefault(row[time] if time else None, []).append(row)
+    places: dict = {}  # time -> (province row, unit codes in rank order)
+    standings = {}
+    for code, own in sorted(by_unit.items()):
+        if code == province_code:
+            continue
+        last = max(own, key=lambda r: r[time]) if time else own[-1]
+        when = last[time] if time else None
+        if when not in places:
+            same = by_time[when]
+            places[when] = (next((r for r in same if str(r.get(CODE)) == province_code), None),
+                            [str(r[CODE]) for r in ranked(same, name, province_code)])
+        province, order = places[when]
+        standings[code] = {"row": last, "province": province, "rank": order.index(code) + 1, "of": len(order)}
+    return standings
 
 
 def headline_row(rows: list[dict], headline: dict) -> dict | None:

@@ -188,7 +188,7 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             table_rows=lambda dataset: _table_rows(dataset, data.fmt),
             table_notes=lambda dataset: table_notes(dataset, lang.code),
             ranked_rows=lambda indicator: ranked_rows(indicator, data.province_code, data.fmt),
-            unit_figures=lambda indicator, code: unit_figures(indicator, code, data.province_code, data.fmt),
+            unit_figures=lambda indicator, code: unit_figures(indicator, code, data.fmt),
             unit_pages=lambda: unit_pages(data.indicators, data.province_code),
             revision_rows=lambda dataset: revision_rows(dataset, data.fmt),
             freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
@@ -244,25 +244,18 @@ def unit_pages(indicators, province_code: str) -> dict[str, dict]:
     return dict(sorted(found.items()))
 
 
-def unit_figures(indicator: Indicator, code: str, province_code: str, fmt: Formatter) -> dict | None:
+def unit_figures(indicator: Indicator, code: str, fmt: Formatter) -> dict | None:
     """What a unit's page says about one indicator: the unit's latest figure, its date and sources,
     the province figure of that date and the unit's rank among the units."""
-    dataset = indicator.dataset
-    spec = dataset.indicator["headline"]
-    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
-    own = [r for r in rows if str(r.get(CODE)) == code]
-    if not own:
+    standing = indicator.standings.get(code)
+    if standing is None:
         return None
-    last = max(own, key=lambda r: r[time]) if time else own[-1]
-    same = [r for r in rows if not time or r[time] == last[time]]
-    province = next((r for r in same if str(r.get(CODE)) == province_code), None)
-    order = [str(r[CODE]) for r in ranked(same, name, province_code)]
-    lang = fmt.lang.code
+    dataset, last, province = indicator.dataset, standing["row"], standing["province"]
+    name, time, lang = dataset.indicator["headline"]["value"], dataset.time_field, fmt.lang.code
     return {"value": format_value(dataset, name, last[name], fmt), "label": field_title(dataset, name, lang),
             "date": fmt.period(last[time]) if time else "",
             "province": format_value(dataset, name, province[name], fmt) if province else None,
-            "rank": order.index(code) + 1, "of": len(order),
+            "rank": standing["rank"], "of": standing["of"],
             "sources": [s.get(lang) or s.get("") for s in provenance.row_sources(dataset, last)]}
 
 
