@@ -3,6 +3,7 @@ district charts and a page per unit, in every language, with no change to the co
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -65,3 +66,24 @@ def test_an_overdue_dataset_is_marked_and_check_warns(tmp_path):
     with pytest.raises(Exception) as raised:
         load_inputs(root, clock="2024-03-15T12:00+07:00", strict=True)
     assert "overdue" in str(raised.value)
+
+
+def test_unit_figures_rank_each_unit_among_those_with_a_figure_on_its_own_latest_date(tmp_path):
+    from portal.config import load_config
+    from portal.data import load_datasets
+    from portal.i18n import Formatter
+    from portal.indicators import make_indicator
+    from portal.render import unit_figures
+
+    # Generated rows: the second district's latest figure is a month older than the others'.
+    counts = ("date,unit_code,issued\n2023-11-30,40,1000\n2023-11-30,412,300\n2023-11-30,413,200\n"
+              "2023-12-31,40,1500\n2023-12-31,412,900\n")
+    root = write_project(tmp_path, {"data/units.csv": UNITS, "data/counts.csv": counts}, package=district_package())
+    config = load_config(root)
+    (dataset,) = [d for d in load_datasets(root, dt.date(2024, 1, 15)) if d.indicator]
+    fmt = Formatter(config.language("en"))
+    indicator = make_indicator(dataset, config.province_code, fmt, lambda text: text)
+    shown = {code: unit_figures(indicator, code, fmt) for code in ("412", "413", "499")}
+    assert [shown["412"][k] for k in ("value", "date", "province", "rank", "of")] == ["900", "31 December 2023", "1,500", 1, 1]
+    assert [shown["413"][k] for k in ("value", "date", "province", "rank", "of")] == ["200", "30 November 2023", "1,000", 2, 2]
+    assert shown["499"] is None  # no figure for that unit

@@ -88,7 +88,7 @@ def test_pandas_reads_every_csv_json_and_xlsx_download_in_one_call_with_the_righ
         text = [c for c, kind in types.items() if kind == "string"]  # codes such as "40" stay text
         dates = [c for c, kind in types.items() if kind == "date"]
         csv_frame = pd.read_csv(shipped_site / f"data/{name}.csv", dtype=dict.fromkeys(text, str), parse_dates=dates)
-        json_frame = pd.read_json(shipped_site / f"data/{name}.json", dtype=dict.fromkeys(text, str), convert_dates=dates)
+        json_frame = pd.read_json(shipped_site / f"data/{name}.json", dtype=dict.fromkeys(text, str) | dict.fromkeys(dates, "datetime64[ns]"))
         xlsx_frame = pd.read_excel(shipped_site / f"data/{name}.xlsx", dtype=dict.fromkeys(text, str))
         for frame, kind in ((csv_frame, "csv"), (json_frame, "json"), (xlsx_frame, "xlsx")):
             _check_types(frame, types, f"{name}.{kind}")
