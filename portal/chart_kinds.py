@@ -9,9 +9,10 @@ charts.py draws it under the same name.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from .data import per_dataset
 
 
 @dataclass(frozen=True)
@@ -90,21 +91,12 @@ def choose(shape: Shape) -> list[str]:
     return ([main] if main else []) + [k.name for k in KINDS if k.extra and k.fits(shape)]
 
 
-# views() of each dataset object still alive: every language's pages and charts ask again, and
-# converting the rows is most of the work (seconds at hundreds of datasets). A dataset never
-# changes once read, and the weak reference makes sure an entry is of the very same object.
-_VIEWS: dict[int, tuple] = {}
-
-
 def views(dataset, province_code: str) -> list[str]:
     """The kinds of chart an indicator dataset gets from its current rows."""
-    if not dataset.indicator:
-        return []
-    found = _VIEWS.get(id(dataset))
-    if found and found[0]() is dataset and found[1] == province_code:
-        return list(found[2])
+    return list(_views(dataset, province_code)) if dataset.indicator else []
+
+
+@per_dataset
+def _views(dataset, province_code: str) -> tuple[str, ...]:
     role = roles(dataset.indicator.get("chart", {}), dataset.time_field)
-    kinds = choose(shape_of(dataset.records(), role, dataset.time_field, province_code))
-    _VIEWS[id(dataset)] = (weakref.ref(dataset, lambda _ref, key=id(dataset): _VIEWS.pop(key, None)), province_code,
-                           tuple(kinds))
-    return kinds
+    return tuple(choose(shape_of(dataset.records(), role, dataset.time_field, province_code)))

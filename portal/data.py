@@ -8,6 +8,7 @@ import hashlib
 import json
 import pickle
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +136,27 @@ class Dataset:
 
 
 _ROWS = "_pickled_rows"
+
+
+def per_dataset(function: Callable) -> Callable:
+    """`function(dataset, *args)`, worked out once for each dataset object still alive (and `args`).
+
+    Every language's pages and charts ask the same of a dataset, and converting its rows is most of
+    the work (seconds at hundreds of datasets). A dataset never changes once read, the weak
+    reference makes sure an entry is of the very same object, and callers never change what they get.
+    """
+    kept: dict[int, tuple] = {}
+
+    @functools.wraps(function)
+    def remembered(dataset, *args):
+        found = kept.get(id(dataset))
+        if found and found[0]() is dataset and found[1] == args:
+            return found[2]
+        value = function(dataset, *args)
+        kept[id(dataset)] = (weakref.ref(dataset, lambda _ref, key=id(dataset): kept.pop(key, None)), args, value)
+        return value
+
+    return remembered
 
 
 def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:

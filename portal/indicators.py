@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from . import chart_kinds, provenance
-from .data import Dataset
+from .data import Dataset, per_dataset
 from .errors import BuildError
 from .i18n import Formatter
 from .units import CODE, ranked, unit_name
@@ -103,14 +103,21 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
     )
 
 
+def headline_rows(dataset: Dataset) -> list[dict]:
+    """Every row, of any unit and date, that the headline's `where` picks and that has its figure."""
+    spec = dataset.indicator["headline"]
+    name, where = spec["value"], spec.get("where", {})
+    return [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+
+
+@per_dataset  # the same in every language
 def unit_standings(dataset: Dataset, province_code: str) -> dict[str, dict]:
     """For each unit other than the province with a headline figure: its latest row ("row"), the
     province row of that date ("province", or None) and its place among the units then ("rank", "of")."""
-    spec = dataset.indicator["headline"]
-    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
+    name, time = dataset.indicator["headline"]["value"], dataset.time_field
     if not dataset.unit_codes - {province_code}:
         return {}
-    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    rows = headline_rows(dataset)
     by_unit: dict[str, list[dict]] = {}
     by_time: dict = {}
     for row in rows:

@@ -17,7 +17,7 @@ from .data import Dataset
 from .errors import BuildError
 from .i18n import Formatter, isolate_latin
 from . import freshness, provenance, revisions as revisions_mod
-from .indicators import Indicator, category_title, field_title, format_value
+from .indicators import Indicator, category_title, field_title, format_value, headline_rows
 from .units import CODE, labelled, ranked, unit_name
 from .search import make_search_context
 
@@ -262,9 +262,8 @@ def unit_figures(indicator: Indicator, code: str, fmt: Formatter) -> dict | None
 def ranked_rows(indicator: Indicator, province_code: str, fmt: Formatter) -> dict | None:
     """The units of the latest date with a figure, highest first, with the province figure: for the ranked table."""
     dataset = indicator.dataset
-    spec = dataset.indicator["headline"]
-    name, where, time = spec["value"], spec.get("where", {}), dataset.time_field
-    rows = [r for r in dataset.records() if all(r.get(k) == v for k, v in where.items()) and r.get(name) is not None]
+    name, time = dataset.indicator["headline"]["value"], dataset.time_field
+    rows = headline_rows(dataset)
     others = [r for r in rows if str(r.get(CODE, province_code)) != province_code]
     if len({str(r[CODE]) for r in others}) < 2:
         return None

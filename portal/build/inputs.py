@@ -80,8 +80,8 @@ def _load_datasets(root: Path, today: dt.date, config: Config, memo: Memo, warni
     folder = _data_digest(root / "data")
     # Its rows stay pickled until a page or chart asks for them (see Dataset): an unchanged data
     # folder costs a rebuild neither its checks nor the import of pandas.
-    made = memo.step("datasets", (str(root), folder, config.province_code, today.isoformat()), load) if folder else load()
-    datasets, found, digests = made
+    inputs = (str(root), folder, config.province_code, today.isoformat())
+    datasets, found, digests = memo.step("datasets", inputs, load) if folder else load()
     warnings += found
     for dataset in datasets:
         if digests.get(dataset.name):
