@@ -123,6 +123,19 @@ def convert(function: str, *args, **kwargs):
     return getattr(vl_convert, function)(*args, **kwargs)
 
 
+def start_runtime() -> None:
+    """Load Altair and start vl-convert's JavaScript engine, drawing a small chart to SVG and PNG
+    (the first chart of a process would otherwise wait for both, about a second)."""
+    global alt
+    if alt is None:
+        import altair as alt
+    from fontTools import subset  # noqa: F401 - what embedding the fonts (svg_fonts) cuts them with
+
+    spec = {"data": {"values": [{"n": 1, "label": "Tỷ lệ"}]}, "mark": "bar",
+            "encoding": {"x": {"field": "n", "type": "quantitative"}, "y": {"field": "label", "type": "nominal"}}}
+    convert("svg_to_png", convert("vegalite_to_svg", spec))
+
+
 def spec_json(spec: dict) -> str:
     """Serialise a spec the same way every time."""
     return json.dumps(spec, ensure_ascii=False, sort_keys=True, indent=1)

@@ -9,6 +9,7 @@ first. Measurement and drawing then agree on every device.
 Subsetting is most of a chart's cost, so the two layouts of a chart share one subset (of both
 layouts' texts), texts in Latin letters are cut from a Latin-only copy of the font (its Arabic
 shaping tables take longer to read than the rest of the work), and a process keeps what it cut.
+The Latin-only copy is made once, with the measurement fonts, rather than by every chart process.
 """
 
 from __future__ import annotations
@@ -57,6 +58,19 @@ def _latin(codepoint: int) -> bool:
 # Both caches go by path: the measurement fonts live in a folder named by what they were made from.
 @functools.lru_cache(maxsize=4)
 def _latin_copy(path: Path) -> bytes:
+    """The font at `path` with its Latin letters alone: the copy made beside it (see fonts.py), or made now."""
+    try:
+        return latin_path(path).read_bytes()
+    except OSError:
+        return make_latin_copy(path)
+
+
+def latin_path(path: Path) -> Path:
+    """Where the Latin-only copy of the font at `path` is kept; a name vl-convert does not load as a font."""
+    return path.with_name(path.name + ".latin")
+
+
+def make_latin_copy(path: Path) -> bytes:
     """The font at `path` with its Latin letters alone (the same outlines, advances and kerning)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont

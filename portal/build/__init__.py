@@ -41,22 +41,26 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
         memo.prune()
         return timer.finish(last.summary)
-    from .stages import (load_inputs, make_metas, make_unpublished, place_charts, plan_editions, prepare_fonts,
-                         render_pages, write_assets, write_indexes, write_release, write_search_index)  # when needed
-    with Executor(jobs) as executor:
-        executor.start_early(partial(prepare_fonts, memo.shared.folder))  # overlaps the reading of the inputs
+    from .stages import (CHART_SOURCES, load_inputs, make_metas, make_unpublished, plan_editions, prepare_fonts,
+                         render_pages, start_charts, write_assets, write_indexes, write_release,
+                         write_search_index)  # when needed
+    drawing_likely = last is None or last.changed(sources, CHART_SOURCES)
+    # The early workers' head start on the charts overlaps the reading of the inputs.
+    with Executor(jobs, partial(prepare_fonts, memo.shared.folder, drawing_likely)) as executor:
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
         editions = plan_editions(inputs, drafts, future, memo)
         with Staging(output, last.manifest if last else None) as staging:  # unchanged files are linked from it
-            charts = place_charts(inputs.config, editions, staging, memo, executor, progress)
+            drawing = start_charts(inputs.config, editions, staging, memo, executor)  # by the early workers
+            release = write_release(inputs, editions, staging, memo)  # meanwhile
+            charts = drawing.place(progress)
             executor.close_early()  # the pages need none of its memory, and are made by fresh workers
-            assets, release = write_assets(root, charts.bundle, staging), write_release(inputs, editions, staging, memo)
+            assets = write_assets(root, charts.bundle, staging)
             metas = make_metas(inputs.config, editions, charts.og_images, inputs.package)
             searchable = render_pages(root, inputs.config, editions, assets, charts, metas, release, staging, memo,
                                       executor, progress)
             write_indexes(inputs.config, editions, metas, staging)
             timer.lap("make")
-            write_search_index(staging, searchable, memo)
+            write_search_index(staging, searchable, memo, executor)
             staging.swap()
     summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
                       len(inputs.datasets), 0.0, inputs.warnings,

@@ -43,11 +43,13 @@ class PlacedCharts:
         self.og_images[(lang, f"indicators/{slug}")] = og_info
 
 
-def place_charts(config: Config, editions, staging: Staging, memo: Memo, executor, progress) -> PlacedCharts:
-    """Put the files of every indicator chart of every edition into `staging`, making the changed ones."""
-    placed = PlacedCharts(files={edition.lang.code: {} for edition in editions})
-    bundle = memo.shared.get(memo.shared.key(VEGA_BUNDLE_KEY))
-    to_make = [] if bundle is not None else [(None, None)]
+def start_charts(config: Config, editions, staging: Staging, memo: Memo, executor) -> "ChartWork":
+    """Put the files of every unchanged indicator chart into `staging`, and start the early workers
+    on the changed ones; ChartWork.place() waits for them."""
+    work = ChartWork(PlacedCharts(files={edition.lang.code: {} for edition in editions}), staging, memo)
+    placed = work.placed
+    placed.bundle = memo.shared.get(memo.shared.key(VEGA_BUNDLE_KEY)) or b""
+    to_make = [] if placed.bundle else [(None, None)]
     settings = memo.fingerprint(config)
     # The fonts are an input too: another font installed or updated makes every chart again.
     settings = f"{settings};fonts={fonts.fingerprint(charts_mod.MEASURE_FONTS)}" if settings else None
@@ -65,24 +67,40 @@ def place_charts(config: Config, editions, staging: Staging, memo: Memo, executo
                 to_make.append(((edition.lang, dataset), key))  # a worker reads the catalogue itself
     # Only the charts to make go to workers, always at least one: this process never starts
     # vl-convert itself, so it can still fork the page workers afterwards.
-    results = executor.map_early(partial(make_chart, config, memo.folder, memo.shared.folder), to_make)
-    for (_job, key), result in zip(to_make, progress(results, "Charts", len(to_make))):
-        if isinstance(result, bytes):
-            bundle = result
-            continue
-        chart, spec_texts, og_png, og_info, images = result
-        outputs = _chart_outputs(chart, spec_texts, og_png) | images
-        for name, content in outputs.items():
-            staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
-        info = (chart.lang, chart.slug, _chart_info(chart), og_info)
-        if key:
-            memo.put_object(memo.key("chart-info", key), (*info, tuple(outputs)))
-        placed.take(info)
-    placed.bundle = bundle
-    # In one order whatever came from the memo and what was made: equal charts give equal page keys.
-    placed.files = {lang: dict(sorted(files.items())) for lang, files in placed.files.items()}
-    placed.og_images = dict(sorted(placed.og_images.items()))
-    return placed
+    work.keys = [key for _job, key in to_make]
+    work.results = executor.map_early(partial(make_chart, config, memo.folder, memo.shared.folder), to_make)
+    return work
+
+
+@dataclass
+class ChartWork:
+    """Charts being made by the early workers, while this process goes on with other steps."""
+
+    placed: PlacedCharts
+    staging: Staging
+    memo: Memo
+    keys: list = field(default_factory=list)  # the memo key of each chart being made, in order
+    results: object = None  # their results, as the workers finish them
+
+    def place(self, progress) -> PlacedCharts:
+        """Wait for each chart being made and write its files; return what the pages need of every chart."""
+        placed, staging, memo = self.placed, self.staging, self.memo
+        for key, result in zip(self.keys, progress(self.results, "Charts", len(self.keys))):
+            if isinstance(result, bytes):
+                placed.bundle = result
+                continue
+            chart, spec_texts, og_png, og_info, images = result
+            outputs = _chart_outputs(chart, spec_texts, og_png) | images
+            for name, content in outputs.items():
+                staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
+            info = (chart.lang, chart.slug, _chart_info(chart), og_info)
+            if key:
+                memo.put_object(memo.key("chart-info", key), (*info, tuple(outputs)))
+            placed.take(info)
+        # In one order whatever came from the memo and what was made: equal charts give equal page keys.
+        placed.files = {lang: dict(sorted(files.items())) for lang, files in placed.files.items()}
+        placed.og_images = dict(sorted(placed.og_images.items()))
+        return placed
 
 
 def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and_key: tuple):
@@ -113,11 +131,24 @@ def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and
     return store.remember(key, make, tuple)
 
 
-def prepare_fonts(folder: Path | None) -> None:
-    """Make the measurement fonts ahead of the first chart, so a worker can do it while the build reads its inputs."""
-    # Fonts already made are checked when the first chart needs them, if one does.
-    if folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
-        fonts.load_measure_fonts(folder, charts_mod.MEASURE_FONTS)
+# What charts are made from, among the parts of a build's sources (see record.sources_digest):
+# while none of them changed since the last build, no chart is likely to be made.
+CHART_SOURCES = ("options", "site.toml", "data", "locales")
+
+
+def prepare_fonts(folder: Path | None, start: bool = False) -> None:
+    """Make the measurement fonts ahead of the first chart and, with `start` (charts are likely to be
+    made), start the chart libraries too: an early worker does it while the build reads its inputs."""
+    try:
+        if start:
+            executor_mod.fork_unsafe = True  # vl-convert's threads would not survive a fork
+            _use_fonts(folder)
+            charts_mod.start_runtime()
+        elif folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
+            # Fonts already made are checked when the first chart needs them, if one does.
+            fonts.load_measure_fonts(folder, charts_mod.MEASURE_FONTS)
+    except Exception:  # noqa: BLE001 - a head start that fails only costs time; the chart itself reports
+        pass
 
 
 def _use_fonts(folder: Path | None) -> None:

@@ -7,6 +7,7 @@ vl-convert runtime (a thread pool) is never forked: it then works alone.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import multiprocessing
 import os
@@ -32,8 +33,9 @@ def default_jobs() -> int:
 
 
 @contextlib.contextmanager
-def early_pool(jobs: int):
-    """Workers forked now, while this process is still small, for a step that comes later (None: work alone).
+def early_pool(jobs: int, prepare: Callable | None = None):
+    """Workers forked now, while this process is still small, for a step that comes later (None: work
+    alone); each runs prepare() first, if given, while this process goes on.
 
     A forked worker starts as large as its parent; one forked before the announcements are read
     stays small even after it has started vl-convert. Its steps and their items travel by pickle.
@@ -41,7 +43,7 @@ def early_pool(jobs: int):
     if jobs <= 1 or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=prepare) as pool:
         yield pool
 
 
@@ -50,13 +52,18 @@ def map_ordered(function: Callable, items: Sequence, jobs: int = 1, min_items: i
     """Yield function(item) for every item, in order, on up to `jobs` processes (or on `pool`'s).
 
     Fewer than `min_items` items are done in this process. A BuildError raised for any item is
-    raised here, as in a serial run.
+    raised here, as in a serial run. On `pool`, the items are handed out at once: the workers go
+    on with them while the caller does something else before it asks for the first result.
     """
-    if not items:
-        return
-    if pool is not None and len(items) >= min_items:
+    if pool is not None and len(items) >= max(1, min_items):
         # Watched: a worker that dies (a crash in native code) would otherwise leave this waiting for ever.
-        yield from _unwrap(watched(pool, pool.imap(_call, [(function, item) for item in items])))
+        return _unwrap(watched(pool, pool.imap(_call, [(function, item) for item in items])))
+    return _map_fresh(function, items, jobs, min_items)
+
+
+def _map_fresh(function: Callable, items: Sequence, jobs: int, min_items: int) -> Iterator:
+    """map_ordered in this process, or on workers forked for it once the first result is asked for."""
+    if not items:
         return
     if jobs <= 1 or len(items) < min_items or fork_unsafe or "fork" not in multiprocessing.get_all_start_methods():
         yield from (function(item) for item in items)
@@ -98,31 +105,35 @@ class Executor:
     """The worker pools of one build: `jobs` processes, the first pool forked at the start while the
     build is still small (charts), later ones forked when a step needs them (pages)."""
 
-    def __init__(self, jobs: int):
-        self.jobs = jobs
+    def __init__(self, jobs: int, prepare: Callable | None = None):
+        self.jobs, self.prepare = jobs, prepare  # prepare(): run by each early worker as it starts
         self._stack = contextlib.ExitStack()
         self.early = None
 
     def __enter__(self) -> "Executor":
-        self.early = self._stack.enter_context(early_pool(self.jobs))
+        self.early = self._stack.enter_context(early_pool(self.jobs, self.prepare))
         return self
 
     def __exit__(self, *exc) -> None:
         self._stack.close()
 
-    def start_early(self, function: Callable) -> None:
-        """Run function() on an early worker while this process goes on (nothing when working alone)."""
-        if self.early is not None:
-            self.early.apply_async(function)
-
     def map_early(self, function: Callable, items: Sequence) -> Iterator:
-        """map_ordered on the early workers (or fresh ones), even for a single item: this process stays forkable."""
+        """map_ordered on the early workers (which start at once), or on fresh ones, even for a single
+        item: this process stays forkable."""
         return map_ordered(function, items, self.jobs, min_items=1, pool=self.early)
 
     def close_early(self) -> None:
         """End the early workers: the later steps need none of their memory."""
         if self.early is not None:
             self.early.terminate()
+
+    def threads(self, function: Callable, items: Sequence) -> list:
+        """[function(item) for item in items], on up to `jobs` threads of this process: for steps
+        that wait on another program, which need no process of their own."""
+        if self.jobs <= 1 or len(items) <= 1:
+            return [function(item) for item in items]
+        with concurrent.futures.ThreadPoolExecutor(min(self.jobs, len(items))) as pool:
+            return list(pool.map(function, items))
 
     def map(self, function: Callable, items: Sequence) -> Iterator:
         """function(item) for every item, in order, on up to `jobs` freshly forked processes."""

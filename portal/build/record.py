@@ -24,7 +24,7 @@ LOCALES = Path(__file__).resolve().parents[1] / "locales"
 class Record:
     """What a finished build was made from, and what it left in the output folder."""
 
-    sources: str  # see sources_digest
+    sources: dict  # see sources_digest
     until: dt.datetime | None  # when the published news next changes (None: nothing scheduled)
     manifest: dict  # output file name -> (key, size, modification time in ns)
     summary: object  # the build's Summary
@@ -35,16 +35,23 @@ class Record:
             return False  # an input changed, or an announcement is due to appear or expire
         return _holds(output, self.manifest)
 
+    def changed(self, sources: dict, parts: tuple[str, ...]) -> bool:
+        """Whether any of `parts` of the sources differs now (see sources_digest)."""
+        return any(self.sources.get(part) != sources.get(part) for part in parts)
 
-def sources_digest(root: Path, options: tuple, day: dt.date) -> str:
-    """A digest of every input file (names and bytes), the code's versions, `options` and `day`."""
-    digest = hashlib.sha256(f"{VERSIONS}\0{options!r}\0{day.isoformat()}".encode())
+
+def sources_digest(root: Path, options: tuple, day: dt.date) -> dict[str, str]:
+    """A digest of each part of a build's sources: "options" (the code's versions, `options` and
+    `day`), and each of SOURCES and "locales" (the names and bytes of its files)."""
+    parts = {"options": hashlib.sha256(f"{VERSIONS}\0{options!r}\0{day.isoformat()}".encode()).hexdigest()}
     for base, name in [(root, name) for name in SOURCES] + [(LOCALES.parent, LOCALES.name)]:
+        digest = hashlib.sha256()
         for path in _files(base / name):
             digest.update(f"\0{os.path.relpath(path, base)}\0".encode())
             with open(path, "rb") as handle:
                 digest.update(handle.read())
-    return digest.hexdigest()
+        parts[name] = digest.hexdigest()
+    return parts
 
 
 def load_record(memo: Memo, output: Path) -> Record | None:
