@@ -190,6 +190,9 @@ def _convert(series: pd.Series, spec: dict) -> tuple[pd.Series, pd.Series]:
         if kind == "integer" and values.dtype.kind != "i":
             # Not every cell parsed as a plain integer: check the spelling of each (the slow path).
             suspect |= ~empty & ~series.str.strip().str.fullmatch(INTEGER).fillna(False).astype(bool)
+        if kind == "integer":
+            # Digits alone, but more than an integer column holds (pandas reads them as floats).
+            suspect |= (values >= 2**63) | (values <= -2**63)
         if rules.get("required"):
             suspect |= empty
         if "minimum" in rules:

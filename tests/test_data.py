@@ -90,6 +90,11 @@ def test_latin1_bytes_name_the_encoding_and_line(tmp_path):
     ("date,unit_code,issued\n2023-12-31,40,1\n2023-12-31,40,1\n",
      "data/counts.csv:3: duplicate row: date, unit_code already used on row 2"),
     ("date,unit_code,issued\n2023-12-31,40,\n", "data/counts.csv:2:3: value is required but empty (issued)"),
+    # Digits alone, but beyond what an integer column holds (pandas would read them as floats).
+    ("date,unit_code,issued\n2023-12-31,40,1111111111111111128620\n",
+     'data/counts.csv:2:3: value "1111111111111111128620" is not an integer of at most 18 digits (issued)'),
+    ("date,unit_code,issued\n2023-12-31,40,7\n2023-12-30,40,18446744073709551615\n",
+     'data/counts.csv:3:3: value "18446744073709551615" is not an integer of at most 18 digits (issued)'),
 ])
 def test_odd_files(tmp_path, text, expected):
     assert expected in problems_for(tmp_path, text)
@@ -130,7 +135,9 @@ def test_convert_cell_types():
     assert convert_cell("x", {"type": "string", "constraints": {"enum": ["a", "b"]}})[1] == 'value "x" is not one of a, b'
 
 
-CELL = st.text(alphabet=string.printable + "ăâđêôơưạảấầẩẫậ\u0301\u0300=+-@\x00\ufeff", max_size=12)
+# Short odd texts, and runs of digits up to past what an integer column holds.
+CELL = st.one_of(st.text(alphabet=string.printable + "ăâđêôơưạảấầẩẫậ\u0301\u0300=+-@\x00\ufeff", max_size=12),
+                 st.from_regex(r"\A[+-]?[0-9]{1,30}\Z"), st.from_regex(r"\A[+-]?[0-9]{17,22}\Z"))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
