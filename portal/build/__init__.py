@@ -60,7 +60,7 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
                                       executor, progress)
             write_indexes(inputs.config, editions, metas, staging)
             timer.lap("make")
-            write_search_index(staging, searchable, memo, executor)
+            write_search_index(staging, searchable, memo)
             staging.swap()
     summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
                       len(inputs.datasets), 0.0, inputs.warnings,

@@ -7,7 +7,6 @@ vl-convert runtime (a thread pool) is never forked: it then works alone.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import multiprocessing
 import os
@@ -126,14 +125,6 @@ class Executor:
         """End the early workers: the later steps need none of their memory."""
         if self.early is not None:
             self.early.terminate()
-
-    def threads(self, function: Callable, items: Sequence) -> list:
-        """[function(item) for item in items], on up to `jobs` threads of this process: for steps
-        that wait on another program, which need no process of their own."""
-        if self.jobs <= 1 or len(items) <= 1:
-            return [function(item) for item in items]
-        with concurrent.futures.ThreadPoolExecutor(min(self.jobs, len(items))) as pool:
-            return list(pool.map(function, items))
 
     def map(self, function: Callable, items: Sequence) -> Iterator:
         """function(item) for every item, in order, on up to `jobs` freshly forked processes."""

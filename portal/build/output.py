@@ -82,11 +82,10 @@ def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
     write_files(staging, files)
 
 
-def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, str]]], memo: Memo, executor) -> None:
+def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, str]]], memo: Memo) -> None:
     """Index each search bundle's pages (see search.index_bundle), or link or copy a bundle whose pages did not change."""
     source = staging.folder / SEARCH_INPUT
     try:
-        to_index = []
         for bundle, made_from in sorted(searchable.items()):
             if not made_from:  # nothing to search, no bundle
                 continue
@@ -99,13 +98,12 @@ def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, s
                 continue
             for name, _key in made_from:  # only the pages of a bundle to index again are linked for Pagefind
                 staging.link(name, f"{SEARCH_INPUT}/{bundle}")
-            to_index.append((bundle, folder, key))
-        # One Pagefind process per bundle, as many at a time as there are workers.
-        made = executor.threads(lambda job: index_bundle(source / job[0], staging.folder / job[1]), to_index)
-        for (_bundle, folder, key), files in zip(to_index, made):
-            for name in files:
+            # One bundle at a time: Pagefind uses every core itself (two runs side by side on two
+            # cores took as long as one after the other).
+            made = index_bundle(source / bundle, staging.folder / folder)
+            for name in made:
                 staging.record(f"{folder}/{name}", key)
-            memo.put_object(key, files)
+            memo.put_object(key, made)
     finally:
         shutil.rmtree(source, ignore_errors=True)
 
