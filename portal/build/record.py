@@ -1,8 +1,9 @@
 """The record of the last build into an output folder: a rebuild with nothing changed stops at once.
 
-The record holds a digest of every input file, the code, the build's options and the day, the
-moment the published news next changes, and what the output folder held. While all of these are
-the same, the site in the output folder is exactly what a new build would write.
+The record holds a digest of the input files of each part of the sources, and of the code, the
+build's options and the day; the moment the published news next changes; and what the output
+folder held. While all of these are the same, the site in the output folder is exactly what a new
+build would write.
 """
 
 from __future__ import annotations
