@@ -58,4 +58,5 @@ def long_label_package() -> dict:
     return described
 
 
-RATES = "year,unit_code,scope,rate_pct,target_pct\n2023,40,a,38.5,40\n2023,40,b,74.4,\n2023,40,c,27.96,\n"
+# Generated test data, not real figures: a rate below its target, then a high and a low one with two decimals.
+RATES = "year,unit_code,scope,rate_pct,target_pct\n2023,40,a,33.33,40\n2023,40,b,88.88,\n2023,40,c,22.22,\n"

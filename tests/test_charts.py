@@ -20,6 +20,37 @@ DATASETS = {d.name: d for d in load_datasets(ROOT)}
 _ = gettext.NullTranslations().gettext
 EN = Formatter(CONFIG.language("en"))
 VI = Formatter(CONFIG.language("vi"))
+PACKAGE = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def shipped_rows(name: str) -> list[dict]:
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def province_rows(name: str) -> list[dict]:
+    """The province-wide rows of a shipped CSV file, as text."""
+    return [r for r in shipped_rows(name) if r["unit_code"] == CONFIG.province_code]
+
+
+def resource(name: str) -> dict:
+    return next(r for r in PACKAGE["resources"] if r["name"] == name)
+
+
+def field_spec(name: str, field: str) -> dict:
+    return next(f for f in resource(name)["schema"]["fields"] if f["name"] == field)
+
+
+def title(name: str, field: str, value: str | None = None, lang: str = "en") -> str:
+    """A field's title, or the title of one of its values, as data/datapackage.json gives it."""
+    spec = field_spec(name, field)
+    return spec["titles"][lang] if value is None else spec["enumTitles"][value][lang]
+
+
+def margin(rate: float, target: float, fmt: Formatter) -> str:
+    """How far a rate is from its target, in the words of the summaries and headlines."""
+    side = "above" if rate >= target else "below"
+    return f"{fmt.number(abs(rate - target))} percentage points {side} the target of {fmt.percent(target)}"
 
 
 def layers_with(spec: dict, mark: str) -> list[dict]:
@@ -39,15 +70,19 @@ def values(layer: dict, spec: dict) -> list[dict]:
 def test_online_rates_bars_by_scope_with_the_target_rule():
     spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN, _)["wide"]
     (bars, *_rest) = layers_with(spec, "bar")
+    rows = province_rows("online_dossiers")
+    # One bar per scope, in the file's order, each percentage on the 0–1 scale of the axis.
     assert [(v["label"], v["value"]) for v in values(bars, spec)] == [
-        ("Whole province", 0.4503), ("District level", 0.5712), ("Departments and sectors", 0.2796),
-        ("The 25 essential services", 0.744)]
+        (title("online_dossiers", "scope", r["scope"]), pytest.approx(float(r["rate_pct"]) / 100)) for r in rows]
+    assert len(rows) > 1
     assert bars["encoding"]["x"]["axis"]["format"] == ".2~%"
     assert bars["encoding"]["x"]["scale"]["domain"] == [0, 1]
     # The target: a mark across each bar, and its label above the plot.
+    (target,) = {float(r["target_pct"]) for r in rows if r["target_pct"]}
     (ticks,) = layers_with(spec, "tick")
-    assert {v["value"] for v in values(ticks, spec)} == {0.4} and len(values(ticks, spec)) == 4
-    label = next(layer for layer in layers_with(spec, "text") if values(layer, spec) == [{"value": 0.4, "text": "Target 40%"}])
+    assert [v["value"] for v in values(ticks, spec)] == [pytest.approx(target / 100)] * len(rows)
+    wanted = [{"value": pytest.approx(target / 100), "text": f"Target {EN.percent(target)}"}]
+    label = next(layer for layer in layers_with(spec, "text") if values(layer, spec) == wanted)
     assert label["mark"]["y"] == 0 and label["mark"]["baseline"] == "bottom"
     assert spec["usermeta"]["embedOptions"]["formatLocale"]["decimal"] == "."
 
@@ -55,14 +90,13 @@ def test_online_rates_bars_by_scope_with_the_target_rule():
 def test_tasks_progress_shows_parts_of_the_total():
     spec = make_chart_specs(DATASETS["tasks"], "40", EN, _)["narrow"]
     track, segments = layers_with(spec, "bar")
-    assert [(t["total"], t["text"]) for t in values(track, spec)] == [(25, "23 of 25")]
-    assert [(s["part"], s["value"]) for s in values(segments, spec)] == [("Completed", 23), ("In progress", 2)]
+    (row,) = province_rows("tasks")
+    assigned, completed, in_progress = (int(row[k]) for k in ("assigned", "completed", "in_progress"))
+    assert [(t["total"], t["text"]) for t in values(track, spec)] == [
+        (assigned, f"{EN.number(completed)} of {EN.number(assigned)}")]
+    assert [(s["part"], s["value"]) for s in values(segments, spec)] == [
+        (title("tasks", "completed"), completed), (title("tasks", "in_progress"), in_progress)]
     assert spec["width"] == 300 and spec["autosize"] == {"type": "fit-x", "contains": "padding"}
-
-
-def shipped_rows(name: str) -> list[dict]:
-    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8") as f:
-        return list(csv.DictReader(f))
 
 
 def test_eid_accounts_are_a_line_over_time_with_the_target_above_the_plot():
@@ -96,28 +130,120 @@ def test_static_svg_uses_the_language_number_format():
     assert chart.dest_path("wide", "svg") == "charts/eid-accounts.vi.wide.svg"
 
 
-@pytest.mark.parametrize("name, sentences", [
-    ("online_dossiers", ("Whole province: 45.03%, 5.03 percentage points above the target of 40%.",
-                         "Highest in 2023: The 25 essential services (74.4%). Lowest: Departments and sectors (27.96%).")),
-    ("eid_accounts", ("Applications collected: 2,389,718 as of 6 December 2023. Up 895,177 (59.9%) since 15 April 2023. "
-                      "That is 139.87% of the target of 1,708,473.",
-                      "Accounts activated: 1,899,673 as of 6 December 2023. That is 111.19% of the target of 1,708,473.")),
-    ("tasks", ("Completed: 23 of 25 (92%). In progress: 2.",)),
-    ("public_services", ("Project 06 essential services: 25 of 25 (100%).", 'Under Decision "42": 6 of 11 (54.55%).')),
-    ("id_cards", ("Cards issued: 2,852,992 as of 31 December 2023.",)),
-    ("online_dossiers_monthly", ("Online rate in the month: 48.91% as of 18 April 2023.",)),
+def over_time(name: str, fields: list[str], target: str | None = None) -> list[str]:
+    """For each field: its latest figure and date, its change since the figure before, its share of the target."""
+    rows = sorted(province_rows(name), key=lambda r: r["date"])
+    sentences = []
+    for field in fields:
+        history = [r for r in rows if r[field]]
+        last = history[-1]
+        percent = field_spec(name, field).get("unit") == "%"
+        value = float(last[field]) if percent else int(last[field])
+        shown = EN.percent(value) if percent else EN.number(value)
+        sentence = f"{title(name, field)}: {shown} as of {EN.period(last['date'])}."
+        if len(history) > 1:
+            before = history[-2]
+            old = float(before[field]) if percent else int(before[field])
+            change = abs(value - old)
+            amount = (f"{EN.number(change)} percentage points" if percent
+                      else f"{EN.number(change)} ({EN.percent(100 * change / old)})")
+            word = "Up" if value > old else "Down"
+            sentence += f" {word} {amount} since {EN.period(before['date'])}."
+        if target and last[target]:
+            goal = int(last[target])
+            sentence += f" That is {EN.percent(100 * value / goal)} of the target of {EN.number(goal)}."
+        sentences.append(sentence)
+    return sentences
+
+
+def expected_summary(name: str) -> tuple[str, ...]:
+    """The summary sentences for a shipped dataset, worked out here from the rows of its CSV file."""
+    rows = province_rows(name)
+    if name == "online_dossiers":
+        latest = max(r["year"] for r in rows)
+        rows = [r for r in rows if r["year"] == latest]
+
+        def scope(row):
+            return title(name, "scope", row["scope"])
+
+        def rate(row):
+            return float(row["rate_pct"])
+
+        high, low = max(rows, key=rate), min(rows, key=rate)
+        return (*[f"{scope(r)}: {EN.percent(rate(r))}, {margin(rate(r), float(r['target_pct']), EN)}."
+                  for r in rows if r["target_pct"]],
+                f"Highest in {latest}: {scope(high)} ({EN.percent(rate(high))}). "
+                f"Lowest: {scope(low)} ({EN.percent(rate(low))}).")
+    if name == "eid_accounts":
+        return tuple(over_time(name, ["applications_collected", "accounts_activated"], target="applications_target"))
+    if name == "tasks":
+        (row,) = rows
+        assigned, completed, in_progress = (int(row[k]) for k in ("assigned", "completed", "in_progress"))
+        return (f"{title(name, 'completed')}: {EN.number(completed)} of {EN.number(assigned)} "
+                f"({EN.percent(100 * completed / assigned)}). {title(name, 'in_progress')}: {EN.number(in_progress)}.",)
+    if name == "public_services":
+        return tuple(f"{title(name, 'service_list', r['service_list'])}: {EN.number(int(r['implemented']))} of "
+                     f"{EN.number(int(r['total']))} ({EN.percent(100 * int(r['implemented']) / int(r['total']))})."
+                     for r in rows)
+    return tuple(over_time(name, resource(name)["indicator"]["chart"]["measures"]))
+
+
+@pytest.mark.parametrize("name", ["online_dossiers", "eid_accounts", "tasks", "public_services", "id_cards",
+                                  "online_dossiers_monthly"])
+def test_summaries_are_written_from_the_data(name):
+    assert make_indicator(DATASETS[name], "40", EN, _).summary == expected_summary(name)
+
+
+def test_the_shipped_summaries_say_the_margin_extremes_growth_and_share_of_target():
+    # What the summaries above are checked for, still found in the shipped rows.
+    dossiers = " ".join(expected_summary("online_dossiers"))
+    assert "percentage points above the target" in dossiers and "Highest in" in dossiers
+    collected, activated = expected_summary("eid_accounts")
+    assert " since " in collected and "of the target of" in collected and "of the target of" in activated
+
+
+# Generated test data, not real figures: rates by scope (the long names of generated.py) with a target.
+@pytest.mark.parametrize("first, target, sentence", [
+    ("33.33", "40", "33.33%, 6.67 percentage points below the target of 40%."),
+    ("55.5", "50", "55.5%, 5.5 percentage points above the target of 50%."),
 ])
-def test_summaries_are_written_from_the_data(name, sentences):
-    assert make_indicator(DATASETS[name], "40", EN, _).summary == sentences
+def test_a_rate_by_scope_says_its_margin_and_the_highest_and_lowest(tmp_path, first, target, sentence):
+    from generated import LONG, UNITS, long_label_package
+
+    rates = f"year,unit_code,scope,rate_pct,target_pct\n2023,40,a,{first},{target}\n2023,40,b,88.88,\n2023,40,c,22.22,\n"
+    root = write_project(tmp_path, {"data/units.csv": UNITS, "data/rates.csv": rates}, package=long_label_package())
+    dataset = next(d for d in load_datasets(root) if d.name == "rates")
+    assert make_indicator(dataset, "40", EN, _).summary == (
+        f"{LONG['a']['en']}: {sentence}",
+        f"Highest in 2023: {LONG['b']['en']} (88.88%). Lowest: {LONG['c']['en']} (22.22%).")
+
+
+def test_a_count_says_its_growth_and_its_share_of_the_target(tmp_path):
+    # Generated test data, not real figures.
+    package = json.loads(json.dumps(TINY_PACKAGE))
+    counts = package["resources"][0]
+    counts["schema"]["fields"].append({"name": "goal", "type": "integer", "titles": {"en": "Goal"}})
+    counts["indicator"]["chart"] = {"measures": ["issued"], "target": "goal"}
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued,goal\n2023-06-30,40,1000,\n"
+                                                       "2023-12-31,40,1500,1200\n"}, package=package)
+    dataset = next(d for d in load_datasets(root) if d.name == "counts")
+    assert make_indicator(dataset, "40", EN, _).summary == (
+        "Issued: 1,500 as of 31 December 2023. Up 500 (50%) since 30 June 2023. That is 125% of the target of 1,200.",)
 
 
 def test_headlines():
     dossiers = make_indicator(DATASETS["online_dossiers"], "40", VI, _).headline
-    assert (dossiers.value, dossiers.detail) == ("45,03\u00a0%", "5,03 percentage points above the target of 40\u00a0%")
+    rows = province_rows("online_dossiers")
+    (province,) = [r for r in rows if r["scope"] == "province" and r["year"] == max(r["year"] for r in rows)]
+    rate, target = float(province["rate_pct"]), float(province["target_pct"])
+    assert (dossiers.value, dossiers.detail) == (VI.percent(rate), margin(rate, target, VI))
     accounts = make_indicator(DATASETS["eid_accounts"], "40", EN, _).headline
-    assert (accounts.value, accounts.detail, accounts.as_of) == ("1,899,673", "of 2,389,718 (79.49%)", "6 December 2023")
+    latest = max((r for r in province_rows("eid_accounts") if r["accounts_activated"]), key=lambda r: r["date"])
+    activated, collected = int(latest["accounts_activated"]), int(latest["applications_collected"])
+    assert (accounts.value, accounts.detail, accounts.as_of) == (
+        EN.number(activated), f"of {EN.number(collected)} ({EN.percent(100 * activated / collected)})", EN.period(latest["date"]))
     # The headline's row names its own sources, not every source of the dataset.
-    cited = [s["en"] for s in DATASETS["eid_accounts"].sources if s["name"] in shipped_rows("eid_accounts")[-1]["source"].split()]
+    cited = [s["en"] for s in DATASETS["eid_accounts"].sources if s["name"] in latest["source"].split()]
     assert accounts.sources == tuple(cited) and len(cited) == 2
 
 
@@ -153,7 +279,8 @@ def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
     assert bars["encoding"]["x"]["scale"]["reverse"] is True
     assert bars["encoding"]["y"]["axis"]["orient"] == "right"
     texts = [row["text"] for layer in layers_with(spec, "text") for row in values(layer, spec) if "Target" in row["text"]]
-    assert texts == ["\u202bTarget 40%\u202c"]  # the English msgid here; RTL embedding around it
+    (target,) = {float(r["target_pct"]) for r in province_rows("online_dossiers") if r["target_pct"]}
+    assert texts == [f"\u202bTarget {ar.percent(target)}\u202c"]  # the English msgid here; RTL embedding around it
     assert all(label["mark"]["align"] == "right" for label in layers_with(spec, "text") if isinstance(label["mark"], dict) and "align" in label["mark"])
     order = bars["encoding"]["y"]["sort"]
     assert {v["label"] for v in values(bars, spec)} == set(order)

@@ -1,6 +1,8 @@
 """data/: CSV files checked against datapackage.json, every problem located and reported at once."""
 
+import csv
 import datetime as dt
+import json
 import pickle
 import string
 from pathlib import Path
@@ -24,18 +26,31 @@ def problems_for(tmp_path: Path, counts: str | bytes) -> list[str]:
     return [p.format() for p in caught.value.problems]
 
 
+def shipped_rows(resource: dict) -> list[dict]:
+    """A shipped CSV file read with the csv module, each cell typed by its field in datapackage.json."""
+    types = {f["name"]: f["type"] for f in resource["schema"]["fields"]}
+    typed = {"integer": int, "year": int, "number": float, "date": lambda cell: dt.date.fromisoformat(cell).isoformat()}
+    with (ROOT / "data" / resource["path"]).open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and list(rows[0]) == list(types), f"{resource['path']}: columns differ from datapackage.json"
+    # An empty cell is a missing figure, whatever the field's type.
+    return [{name: typed.get(types[name], str)(cell) if cell != "" else None for name, cell in row.items()}
+            for row in rows]
+
+
 def test_shipped_data_loads_with_real_figures():
+    package = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
     datasets = {d.name: d for d in load_datasets(ROOT)}
-    assert datasets["id_cards"].records() == [
-        {"date": "2023-12-31", "unit_code": "40", "cards_issued": 2852992, "eligible_coverage_pct": 100.0}]
-    rates = {r["scope"]: r["rate_pct"] for r in datasets["online_dossiers"].records()}
-    assert rates == {"province": 45.03, "district_level": 57.12, "departments": 27.96, "essential_services": 74.4}
-    tasks = datasets["tasks"].records()[0]
-    assert (tasks["assigned"], tasks["completed"], tasks["recurring"], tasks["in_progress"]) == (25, 23, 14, 2)
-    services = {r["service_list"]: (r["implemented"], r["total"]) for r in datasets["public_services"].records()}
-    assert services == {"project06_essential": (25, 25), "decision_42": (6, 11)}
-    assert len(datasets["units"].records()) == 22
-    assert str(datasets["online_dossiers"].as_of) == "2023-12-31"
+    assert set(datasets) == {r["name"] for r in package["resources"]}
+    for resource in package["resources"]:
+        expected = shipped_rows(resource)
+        records = datasets[resource["name"]].records()
+        assert records == expected, resource["name"]
+        # Counts stay integers and measures floats: 25 == 25.0 would hide a column read as the wrong type.
+        assert [{k: type(v) for k, v in r.items()} for r in records] == [{k: type(v) for k, v in r.items()} for r in expected]
+    # A dataset by year is as of the end of its latest year.
+    latest = max(r["year"] for r in shipped_rows(next(r for r in package["resources"] if r["name"] == "online_dossiers")))
+    assert datasets["online_dossiers"].as_of == dt.date(latest, 12, 31)
 
 
 def test_new_rows_need_no_code_change(tmp_path):
@@ -128,8 +143,8 @@ def test_indicator_naming_an_unknown_field(tmp_path):
 
 def test_convert_cell_types():
     assert convert_cell("42", {"type": "integer"}) == (42, None)
-    assert convert_cell("45.03", {"type": "number"}) == (45.03, None)
-    assert convert_cell("45,03", {"type": "number"})[1].startswith('value "45,03" is not a number')
+    assert convert_cell("12.34", {"type": "number"}) == (12.34, None)
+    assert convert_cell("12,34", {"type": "number"})[1].startswith('value "12,34" is not a number')
     assert convert_cell("2023", {"type": "year"}) == (2023, None)
     assert convert_cell("450", {"type": "number", "constraints": {"maximum": 100}})[1] == 'value "450" is above the maximum 100'
     assert convert_cell("x", {"type": "string", "constraints": {"enum": ["a", "b"]}})[1] == 'value "x" is not one of a, b'

@@ -14,15 +14,17 @@ ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT)
 
 
-@pytest.mark.parametrize("lang, number, percent, date, locale", [
-    ("vi", "2.852.992", "45,03\u00a0%", "31/12/2023", {"decimal": ",", "thousands": ".", "percent": "\u00a0%"}),
-    ("en", "2,852,992", "45.03%", "31 December 2023", {"decimal": ".", "thousands": ",", "percent": "%"}),
-    ("ar", "2,852,992", "45.03%", "31 ديسمبر 2023", {"decimal": ".", "thousands": ",", "percent": "%"}),
+# Arbitrary numbers, not figures of the shipped data: a count past a million, a measure and a percentage.
+@pytest.mark.parametrize("lang, number, decimal, percent, date, locale", [
+    ("vi", "1.234.567", "1.234,56", "12,5\u00a0%", "31/12/2023", {"decimal": ",", "thousands": ".", "percent": "\u00a0%"}),
+    ("en", "1,234,567", "1,234.56", "12.5%", "31 December 2023", {"decimal": ".", "thousands": ",", "percent": "%"}),
+    ("ar", "1,234,567", "1,234.56", "12.5%", "31 ديسمبر 2023", {"decimal": ".", "thousands": ",", "percent": "%"}),
 ])
-def test_formats_per_language(lang, number, percent, date, locale):
+def test_formats_per_language(lang, number, decimal, percent, date, locale):
     fmt = Formatter(CONFIG.language(lang))
-    assert fmt.number(2852992) == number
-    assert fmt.percent(45.03) == percent
+    assert fmt.number(1234567) == number
+    assert fmt.number(1234.56) == decimal
+    assert fmt.percent(12.5) == percent
     assert fmt.date("2023-12-31") == date
     assert fmt.period(2023) == "2023"
     assert locale.items() <= fmt.d3_format_locale().items()
@@ -31,7 +33,8 @@ def test_formats_per_language(lang, number, percent, date, locale):
 def test_arabic_indic_digits_when_configured():
     from dataclasses import replace
     fmt = Formatter(replace(CONFIG.language("ar"), numbering_system="arab"))
-    assert fmt.number(2852992) == "٢٬٨٥٢٬٩٩٢"
+    assert fmt.number(1234567) == "١٬٢٣٤٬٥٦٧"
+    assert fmt.number(1234.56) == "١٬٢٣٤٫٥٦"
     assert fmt.d3_format_locale()["numerals"][:3] == ["٠", "١", "٢"]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import http.server
 import shutil
@@ -15,13 +16,31 @@ if not Path("/usr/bin/chromium").exists() or shutil.which("chromium") is None:
 sync_api = pytest.importorskip("playwright.sync_api")
 pdfium = pytest.importorskip("pypdfium2")
 
+from portal.config import load_config  # noqa: E402
+from portal.i18n import Formatter  # noqa: E402
+
 A4 = (595, 842)  # points
-PAGES = {"en/indicators/online-dossiers.html": ["Online dossier rates", "45.03%", "Source",
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = load_config(ROOT)
+EN = Formatter(CONFIG.language("en"))
+
+
+def province_rows(name: str) -> list[dict]:
+    """The province-wide rows of a shipped CSV file (data/), as text."""
+    with (ROOT / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return [r for r in csv.DictReader(f) if r["unit_code"] == CONFIG.province_code]
+
+
+# The headline figures of the two printed English pages, read from the shipped data.
+ONLINE_RATE = EN.percent(float(max((r for r in province_rows("online_dossiers") if r["scope"] == "province"),
+                                   key=lambda r: r["year"])["rate_pct"]))
+CARDS = EN.number(int(max(province_rows("id_cards"), key=lambda r: r["date"])["cards_issued"]))
+PAGES = {"en/indicators/online-dossiers.html": ["Online dossier rates", ONLINE_RATE, "Source",
                                                 "Nghệ An Provincial People's Committee", "31 December 2023",
                                                 "Address: /en/indicators/online-dossiers.html"],
          # PDF text of a right-to-left page comes out in visual order: the address reads backwards.
          "ar/indicators/tasks.html": ["المصدر", "indicators/tasks.html", "العنوان"],
-         "en/index.html": ["Key figures", "2,852,992", "Online dossier rates", "Source: Nghệ An", "Address: /en/"]}
+         "en/index.html": ["Key figures", CARDS, "Online dossier rates", "Source: Nghệ An", "Address: /en/"]}
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
