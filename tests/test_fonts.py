@@ -132,11 +132,11 @@ def test_the_fonts_are_made_once_and_reused(tmp_path):
 
 
 def test_a_worker_can_make_the_fonts_before_the_first_chart(tmp_path, monkeypatch):
-    from portal.build.charts import prepare_fonts
+    from portal.build.charts import prepare_charts
 
     if fonts.measured_faces(FONT, fonts.installed_fonts() or []) is None:
         pytest.skip("no installed family of the chart font list has a regular and a bold file")
-    prepare_fonts(tmp_path)
+    prepare_charts(tmp_path)
     assert len(list((tmp_path / fonts.FOLDER).glob("*/done"))) == 1
 
     def again(*args):
@@ -144,7 +144,7 @@ def test_a_worker_can_make_the_fonts_before_the_first_chart(tmp_path, monkeypatc
 
     # Fonts already made are left for the first chart to check: nothing is read ahead of it.
     monkeypatch.setattr(fonts, "load_measure_fonts", again)
-    prepare_fonts(tmp_path)
+    prepare_charts(tmp_path)
 
 
 def test_the_fonts_charts_are_drawn_with_are_part_of_their_cache_key(tmp_path):

@@ -41,12 +41,12 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
         memo.prune()
         return timer.finish(last.summary)
-    from .stages import (CHART_SOURCES, load_inputs, make_metas, make_unpublished, plan_editions, prepare_fonts,
+    from .stages import (CHART_SOURCES, load_inputs, make_metas, make_unpublished, plan_editions, prepare_charts,
                          render_pages, start_charts, write_assets, write_indexes, write_release,
                          write_search_index)  # when needed
     drawing_likely = last is None or last.changed(sources, CHART_SOURCES)
     # The early workers' head start on the charts overlaps the reading of the inputs.
-    with Executor(jobs, partial(prepare_fonts, memo.shared.folder, drawing_likely)) as executor:
+    with Executor(jobs, partial(prepare_charts, memo.shared.folder, drawing_likely)) as executor:
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
         editions = plan_editions(inputs, drafts, future, memo)
         with Staging(output, last.manifest if last else None) as staging:  # unchanged files are linked from it

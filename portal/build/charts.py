@@ -136,7 +136,7 @@ def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and
 CHART_SOURCES = ("options", "site.toml", "data", "locales")
 
 
-def prepare_fonts(folder: Path | None, start: bool = False) -> None:
+def prepare_charts(folder: Path | None, start: bool = False) -> None:
     """Make the measurement fonts ahead of the first chart and, with `start` (charts are likely to be
     made), start the chart libraries too: an early worker does it while the build reads its inputs."""
     try:

@@ -3,10 +3,10 @@ Altair and vl-convert with them) only then."""
 
 from ..metadata import make_metas
 from ..news import make_unpublished
-from .charts import CHART_SOURCES, prepare_fonts, start_charts
+from .charts import CHART_SOURCES, prepare_charts, start_charts
 from .inputs import load_inputs
 from .output import write_assets, write_indexes, write_release, write_search_index
 from .pages import plan_editions, render_pages
 
-__all__ = ["CHART_SOURCES", "load_inputs", "make_metas", "make_unpublished", "plan_editions", "prepare_fonts", "render_pages",
-           "start_charts", "write_assets", "write_indexes", "write_release", "write_search_index"]
+__all__ = ["CHART_SOURCES", "load_inputs", "make_metas", "make_unpublished", "plan_editions", "prepare_charts",
+           "render_pages", "start_charts", "write_assets", "write_indexes", "write_release", "write_search_index"]
