@@ -12,6 +12,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -261,6 +262,27 @@ def test_search_finds_vietnamese_words_typed_without_diacritics(browser, server)
     assert len([name for name in library if "/wasm." in name]) == 1
     assert any("/pagefind/vi/news/2024/pagefind-entry.json" in r for r in page.requests)  # announcements merged in
     assert not any("/pagefind/en/" in r or "/pagefind/ar/" in r for r in page.requests)
+    assert page.evaluate("window.__cls") < 0.05
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_results_arriving_late_move_nothing_on_screen(browser, server, width):
+    """On a slow phone the results come well after the visitor pressed Enter (past the half second
+    in which a layout shift is forgiven): what is on screen must stay where it is."""
+    page = open_page(browser, server, server + "en/search/index.html", width=width)
+
+    def late(route):
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/pagefind/**", late)
+    for query in ("identity", "dossier"):  # the second replaces the first one's results
+        page.click("#search-input", click_count=3)  # typed as a person does: the keys are input, a fill is not
+        page.keyboard.type(query)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("[data-search-bundle][data-state=done]", timeout=20000)
+        assert page.locator(".search-results li").count() > 0
     assert page.evaluate("window.__cls") < 0.05
     page.context.close()
 

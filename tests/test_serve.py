@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -188,13 +190,21 @@ def test_the_preview_refuses_the_published_folder(tmp_path):
 
 def test_stopping_leaves_no_process_behind(tiny_site, tmp_path):
     root = warm_project(tiny_site, tmp_path)
+    # With faulthandler on, SIGABRT makes a preview that does not stop print where each thread is.
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port", "0"],
-                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     for line in process.stderr:
         if "Previewing at" in line:
             break
-    process.send_signal(2)  # Ctrl+C
-    assert process.wait(timeout=15) == 0
+    process.send_signal(signal.SIGINT)  # Ctrl+C
+    try:
+        code = process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGABRT)
+        _out, told = process.communicate(timeout=30)
+        pytest.fail(f"the preview did not stop within 30 s of Ctrl+C; its threads:\n{told[-6000:]}")
+    assert code == 0
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout
     assert children == ""
 

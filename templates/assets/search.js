@@ -130,9 +130,11 @@
     if (!query) {
       list.replaceChildren();
       status.textContent = "";
+      box.removeAttribute("data-searched");
       box.setAttribute("data-state", "done");
       return;
     }
+    box.setAttribute("data-searched", "");  // room for the results from now on (see search.css)
     box.setAttribute("data-state", "searching");
     status.textContent = text("busy", {});
     load().then(function (pagefind) {
