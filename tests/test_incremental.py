@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import enum
 import os
 import shutil
 import subprocess
@@ -412,6 +414,28 @@ def test_fingerprint_of_a_frame_with_a_source_digest_column_is_of_its_rows():
     one = pd.DataFrame({"source_digest": ["a", "b"]})
     two = pd.DataFrame({"source_digest": ["a", "c"]})
     assert memo.Memo(None).fingerprint(one) != memo.Memo(None).fingerprint(two)
+
+
+class Colour(enum.Enum):
+    RED = 1
+    BLUE = 2
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+    y: object = None
+
+
+def test_fingerprints_tell_apart_what_differs_and_agree_on_what_does_not():
+    from pathlib import PurePosixPath
+
+    values = [Colour, Colour.RED, Colour.BLUE, Point(1), Point(2), Point(1, Colour.RED), Point(1, (2, 3)),
+              Path("a"), Path("b"), PurePosixPath("a"), complex(1, 2), complex(1, 3), frozenset({1}), len, max]
+    prints = [memo.Memo(None).fingerprint(value) for value in values]
+    assert None not in prints
+    assert len(set(prints)) == len(values)
+    assert prints == [memo.Memo(None).fingerprint(value) for value in values]
 
 
 def test_unchanged_charts_are_linked_without_reading_their_files_from_the_cache(newsroom, tmp_path, monkeypatch):

@@ -120,6 +120,8 @@ NEWS_SHARDS = 16
 # edit, neither reads nor unpickles the shards that did not change. Their items are never
 # changed in place (a build takes copies with dataclasses.replace).
 _LIVE_SHARDS: dict[str, dict] = {}
+# And the announcements it last gave, by file and digest: the same objects again, not copies.
+_LIVE_ITEMS: dict[tuple, Announcement] = {}
 
 
 def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[Announcement]:
@@ -132,33 +134,45 @@ def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[
                 digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
         except OSError:
             digests[path] = f"unreadable {path.name}"  # never in the memo: loading it says what is wrong
+    shard_of = {digest: _shard(digest) for digest in digests.values()}
     # Kept without their paths, which are slow to unpickle and known anyway.
     setting = (repr(rules), content.usable_images(root))
-    keys = {shard: memo.key("announcements", *setting, shard) for shard in sorted({_shard(d) for d in digests.values()})}
-    known = {}
-    for key in keys.values():
-        stored = _LIVE_SHARDS.get(key) if memo.folder is not None else None
+    keys = {shard: memo.key("announcements", *setting, shard) for shard in sorted(set(shard_of.values()))}
+    live, said = memo.folder is not None, repr(setting)
+    known, stored_digests = {}, {}
+    for shard, key in keys.items():
+        stored = _LIVE_SHARDS.get(key) if live else None
         stored = stored if stored is not None else memo.get_object(key)
-        known.update(stored if isinstance(stored, dict) else {})
+        stored = stored if isinstance(stored, dict) else {}
+        known.update(stored)
+        stored_digests[shard] = stored.keys()
     missing = [path for path in paths if digests[path] not in known]
     loaded = dict(zip(missing, executor.map(partial(content.load_announcement, root, rules), missing)))
-    items, problems = [], []
+    items, problems, given = [], [], {}
     for path in paths:
-        item, found = loaded[path] if path in loaded else (dataclasses.replace(known[digests[path]], src_path=path), [])
-        problems += found
+        digest = digests[path]
+        if path in loaded:
+            item, found = loaded[path]
+            problems += found
+        else:
+            item = (_LIVE_ITEMS.get((said, path, digest)) if live else None) or \
+                dataclasses.replace(known[digest], src_path=path)
         if item is not None:
-            memo.read_from(item, f"{setting}\0{digests[path]}")
+            memo.read_from(item, f"{setting}\0{digest}")
             items.append(item)
+            given[(said, path, digest)] = item
     shards: dict[str, dict] = {shard: {} for shard in keys}
     for item in items:
         digest = digests[item.src_path]
-        shards[_shard(digest)][digest] = known.get(digest) or dataclasses.replace(item, src_path=None)
+        shards[shard_of[digest]][digest] = known.get(digest) or dataclasses.replace(item, src_path=None)
     for shard, entries in shards.items():
-        if entries.keys() != {d for d in known if _shard(d) == shard}:
+        if entries.keys() != stored_digests[shard]:
             memo.put_object(keys[shard], entries)
-    if memo.folder is not None:
+    if live:
         _LIVE_SHARDS.clear()
         _LIVE_SHARDS.update((keys[shard], entries) for shard, entries in shards.items())
+        _LIVE_ITEMS.clear()
+        _LIVE_ITEMS.update(given)
     return content.make_news_items(root, items, problems)
 
 

@@ -7,9 +7,11 @@ missing. Only the build (this package) uses it: the steps themselves never know 
 
 from __future__ import annotations
 
+import copyreg
 import dataclasses
 import hashlib
 import json
+import operator
 import os
 import pickle
 import tempfile
@@ -183,6 +185,7 @@ class Memo(Cache):
         super().__init__(root / CACHE_DIR if root is not None else None)
         self.root = root
         self._seen: dict[int, tuple[str, object]] = {}
+        self._reductions = _Reductions(self._seen, root)
         # What every project's build would make alike (the measurement fonts, the Vega bundle), kept
         # once per user; in the project's own folder where there is no user cache to write to.
         self.shared = Cache((user_folder() or self.folder) if root is not None else None)
@@ -190,12 +193,13 @@ class Memo(Cache):
     def read_from(self, value, digest: str) -> None:
         """Record that `value` was made from inputs whose digest is `digest`."""
         self._seen[id(value)] = (hashlib.sha256(f"{type(value).__qualname__}:{digest}".encode()).hexdigest(), value)
+        self._reductions.know(type(value))
 
     def fingerprint(self, *values) -> str | None:
         """A digest of `values` for a key, or None when one of them cannot be followed (never cache it)."""
         digest = hashlib.sha256()
         try:
-            _Digest(_Sink(digest.update), self._seen, self.root).dump(values)
+            _Digest(_Sink(digest.update), self._reductions).dump(values)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return None
         return digest.hexdigest()
@@ -223,35 +227,72 @@ class _Digest(pickle.Pickler):
     their fields alone (a cached property computed or not changes nothing); paths count from the
     project, so a moved project keeps its memo.
 
-    The built-in containers and plain values are pickled in C without a call back into Python, which
-    makes this several times faster than walking the value in Python.
+    The built-in containers, plain values, functions and classes are pickled in C without a call back
+    into Python, which makes this several times faster than walking the value in Python: only the
+    types in `reductions` (see _Reductions) call Python code.
     """
 
-    def __init__(self, file, seen: dict, root: Path | None):
+    def __init__(self, file, reductions: "_Reductions"):
         super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
         self.fast = True  # no memo of shared objects: equal values give equal bytes, whatever they share
-        self.seen, self.root = seen, root
+        self.dispatch_table = reductions
 
-    def reducer_override(self, obj):
-        known = self.seen.get(id(obj))
-        if known is not None:
-            return _known, (known[0],)
-        kind = type(obj)
-        if dataclasses.is_dataclass(kind) and kind is not type:
-            names = _FIELDS.get(kind) or _FIELDS.setdefault(kind, tuple(f.name for f in dataclasses.fields(kind)))
-            return _dataclass, (kind.__module__, kind.__qualname__, tuple(getattr(obj, name) for name in names))
-        if isinstance(obj, Path):
-            inside = self.root is not None and obj.is_relative_to(self.root)
-            return Path, ((obj.relative_to(self.root) if inside else obj).as_posix(),)
+
+class _Reductions(dict):
+    """How a _Digest stands for a value, by its type, worked out once per type (the check costs more
+    than the answer); objects of the types the memo knows stand for their digest when it knows them."""
+
+    def __init__(self, seen: dict, root: Path | None):
+        super().__init__()
+        self.seen, self.root, self.known_types = seen, root, set()
+
+    def know(self, kind: type) -> None:
+        """Objects of `kind` may be known by their digest from now on."""
+        if kind not in self.known_types:
+            self.known_types.add(kind)
+            self.pop(kind, None)
+
+    def __missing__(self, kind: type):
+        if issubclass(kind, type):
+            raise KeyError(kind)  # classes with a metaclass of their own: pickle saves them by name
+        plain = self._plain(kind)
+        if kind in self.known_types:
+            seen = self.seen
+
+            def known_or_plain(obj):
+                known = seen.get(id(obj))
+                return (_known, (known[0],)) if known is not None else plain(obj)
+
+            self[kind] = known_or_plain
+        else:
+            self[kind] = plain
+        return self[kind]
+
+    def _plain(self, kind: type):
+        if dataclasses.is_dataclass(kind):
+            names = tuple(f.name for f in dataclasses.fields(kind))
+            module, name = kind.__module__, kind.__qualname__
+            fields = operator.attrgetter(*names) if len(names) > 1 else (lambda obj: tuple(getattr(obj, n) for n in names))
+            return lambda obj: (_dataclass, (module, name, fields(obj)))
+        if issubclass(kind, Path):
+            root = self.root
+            return lambda obj: _path(root, obj)
         if kind.__name__ == "DataFrame":
-            import pandas as pd
-
-            rows = pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes()
-            return _frame, (list(obj.columns), [str(t) for t in obj.dtypes], hashlib.sha256(rows).hexdigest())
-        return NotImplemented
+            return _data_frame
+        # What pickle itself would do, without a call into Python for each value.
+        return copyreg.dispatch_table.get(kind) or operator.methodcaller("__reduce_ex__", pickle.HIGHEST_PROTOCOL)
 
 
-_FIELDS: dict[type, tuple[str, ...]] = {}
+def _path(root: Path | None, obj: Path):
+    inside = root is not None and obj.is_relative_to(root)
+    return Path, ((obj.relative_to(root) if inside else obj).as_posix(),)
+
+
+def _data_frame(obj):
+    import pandas as pd
+
+    rows = pd.util.hash_pandas_object(obj, index=True).to_numpy().tobytes()
+    return _frame, (list(obj.columns), [str(t) for t in obj.dtypes], hashlib.sha256(rows).hexdigest())
 
 
 def _known(digest: str):
