@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TINY_PACKAGE, tree_digest, write_project
+from conftest import TINY_PACKAGE, parse, tree_digest, write_project
 from portal import search
 from portal.build import executor, memo
 from portal.errors import BuildError, Problem
@@ -277,6 +277,30 @@ def test_unchanged_files_are_linked_from_the_current_site_and_touched_ones_made_
     assert not any(name.startswith("pagefind/en/news/2024/") for name in linked)
     assert {name for name in after if name.startswith(("pagefind/vi/", "pagefind/ar/", "pagefind/en/data/", "pagefind/en/news/2023/"))} <= linked
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
+@pytest.mark.parametrize("settled", [False, True], ids=["just-written", "long-since-written"])
+def test_an_edit_that_keeps_size_and_modification_time_is_seen_by_the_same_process(tmp_path, settled):
+    # A preview server builds again in the process that read the files before: an edit of the
+    # same length, with its modification time put back (as some tools do), must still show.
+    root = write_project(tmp_path / "project")
+    article = root / "content/announcements/2024-02-01-ban-tin-thu.vi.md"
+    template = root / "templates/base.html"
+    if settled:  # written well before the first build read them
+        for path in (article, template):
+            os.utime(path, ns=(time.time_ns() - 10**10,) * 2)
+    build(root, root / "site", clock=CLOCK, jobs=1)
+    for path, old, new in ((article, "Nội dung", "Nội-dung"), (template, 'charset="utf-8"', 'charset="UTF-8"')):
+        stat = path.stat()
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        assert path.stat().st_size == stat.st_size
+    build(root, root / "site", clock=CLOCK, jobs=1)
+    page = parse(root / "site/news/ban-tin-thu.html")
+    assert "Nội-dung" in page.find("main").get_text()
+    assert page.find("meta", charset=True)["charset"] == "UTF-8"
 
 
 def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_index(newsroom, tmp_path, monkeypatch):

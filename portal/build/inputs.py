@@ -20,11 +20,11 @@ from .. import content
 from ..content import Announcement, Rules, load_images
 from ..data import FRICTIONLESS_MAX_BYTES, Dataset, load_datasets
 from ..errors import BuildError, Problem
-from ..i18n import catalogue_path, check_catalogues, load_translations
+from ..i18n import DOMAIN, LOCALES_DIR, catalogue_path, check_catalogues, load_translations
 from ..news import make_names, next_changes
 from ..release import load_package
 from .executor import Executor
-from .memo import Memo
+from .memo import Memo, file_digest
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,8 @@ def load_inputs(root: Path, base_url: str | None = None, clock: str | None = Non
     config = load_config(root, base_url)
     warnings: list[Problem] = []
     datasets = _load_datasets(root, today, config, memo, warnings)
-    warnings += check_catalogues(config.languages, root)
-    translations = {lang.code: _load_translations(lang, root, memo) for lang in config.languages}
+    found, translations = _load_catalogues(config.languages, root, memo)
+    warnings += found
     # Footnote back-links carry a title, so Markdown needs it in each language.
     backlinks = {code: t.gettext("Back to the text of note %(number)s") for code, t in translations.items()}
     rules = Rules(tuple(translations), make_names(datasets), urlsplit(config.base_url).hostname, backlinks)
@@ -98,18 +98,30 @@ def _data_digest(folder: Path) -> str | None:
                 if entry.stat().st_size > FRICTIONLESS_MAX_BYTES:
                     return None  # read again every time (see load_datasets), and never kept whole
                 target = os.path.realpath(entry.path) if entry.is_symlink() else ""
-                with open(entry.path, "rb") as handle:
-                    digest.update(f"{entry.name}\0{target}\0".encode() + hashlib.sha256(handle.read()).digest())
+                digest.update(f"{entry.name}\0{target}\0".encode() + file_digest(entry.path))
     except OSError:
         return None
     return digest.hexdigest()
 
 
-def _load_translations(lang, root: Path, memo: Memo):
-    translations = load_translations(lang, root)
-    path = catalogue_path(lang)
-    memo.read_from(translations, hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "none")
-    return translations
+# The catalogues this process last read, by the digests of their files: a preview rebuild parses none again.
+_LIVE_CATALOGUES: dict[tuple, tuple] = {}
+
+
+def _load_catalogues(languages, root: Path, memo: Memo) -> tuple[list[Problem], dict]:
+    """The warnings of check_catalogues, and each language's translations (by code)."""
+    digests = {lang.code: file_digest(str(catalogue_path(lang))).hex() if catalogue_path(lang).exists() else "none"
+               for lang in languages}
+    template = LOCALES_DIR / f"{DOMAIN}.pot"
+    said = (repr(languages), str(root), file_digest(str(template)) if template.exists() else b"", tuple(digests.items()))
+    if said not in _LIVE_CATALOGUES:
+        _LIVE_CATALOGUES.clear()
+        _LIVE_CATALOGUES[said] = (tuple(check_catalogues(languages, root)),
+                                  {lang.code: load_translations(lang, root) for lang in languages})
+    warnings, translations = _LIVE_CATALOGUES[said]
+    for code, catalogue in translations.items():
+        memo.read_from(catalogue, digests[code])
+    return list(warnings), dict(translations)
 
 
 # Announcements are kept in this many memo entries, by the first letter of their file's digest:
@@ -130,8 +142,7 @@ def load_news(root: Path, rules: Rules, memo: Memo, executor: Executor) -> list[
     digests = {}
     for path in paths:
         try:
-            with open(str(path), "rb") as handle:
-                digests[path] = hashlib.sha256(path.name.encode() + b"\0" + handle.read()).hexdigest()
+            digests[path] = hashlib.sha256(path.name.encode() + b"\0" + file_digest(str(path))).hexdigest()
         except OSError:
             digests[path] = f"unreadable {path.name}"  # never in the memo: loading it says what is wrong
     shard_of = {digest: _shard(digest) for digest in digests.values()}

@@ -51,6 +51,29 @@ def _code_digest() -> str:
 VERSIONS = f"{_versions()};code={_code_digest()}"
 
 
+# What this process read of each file: its size, times and inode then, when the read began, and the
+# digest of its bytes. A warm process (the preview server) reads again only the files that changed.
+_READ: dict[str, tuple[tuple, int, bytes]] = {}
+# A file changed this little before a read may change again within one tick of the file system's
+# clock, its times unchanged: it is read again next time (git's "racily clean" files).
+_SETTLED_NS = 2_000_000_000
+
+
+def file_digest(path: str) -> bytes:
+    """The SHA-256 digest of a file's bytes; not read again while its size, times and inode are those
+    of an earlier read in this process, made well after its last change."""
+    stat = os.stat(path)
+    mark = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+    known = _READ.get(path)
+    if known is not None and known[0] == mark and mark[2] < known[1] - _SETTLED_NS:
+        return known[2]
+    began = time.time_ns()
+    with open(path, "rb") as handle:
+        digest = hashlib.sha256(handle.read()).digest()
+    _READ[path] = (mark, began, digest)
+    return digest
+
+
 class Cache:
     """Files under one folder, one per key; reads never fail, writes are atomic."""
 

@@ -16,7 +16,7 @@ from ..news import Publishing, make_news_pages, make_published, make_related
 from ..render import TEMPLATES_DIR, Edition, SiteData, make_alternates, make_environment, make_pages, render_page
 from ..search import page_csp, search_part
 from ..write import Staging
-from .memo import Memo
+from .memo import Memo, file_digest
 
 # The policy of every page, in its meta tag; search pages add what their WebAssembly needs.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -143,5 +143,5 @@ def _folder_digest(folder: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(folder.rglob("*")):
         if path.is_file():
-            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + file_digest(str(path)) + b"\0")
     return digest.hexdigest()

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .memo import VERSIONS, Memo
+from .memo import VERSIONS, Memo, file_digest
 
 # Everything a build reads besides the code: the project's sources and the interface catalogues.
 SOURCES = ("site.toml", "content", "data", "templates")
@@ -43,14 +43,12 @@ class Record:
 
 def sources_digest(root: Path, options: tuple, day: dt.date) -> dict[str, str]:
     """A digest of each part of a build's sources: "options" (the code's versions, `options` and
-    `day`), and each of SOURCES and "locales" (the names and bytes of its files)."""
+    `day`), and each of SOURCES and "locales" (the names and digests of its files)."""
     parts = {"options": hashlib.sha256(f"{VERSIONS}\0{options!r}\0{day.isoformat()}".encode()).hexdigest()}
     for base, name in [(root, name) for name in SOURCES] + [(LOCALES.parent, LOCALES.name)]:
         digest = hashlib.sha256()
         for path in _files(base / name):
-            digest.update(f"\0{os.path.relpath(path, base)}\0".encode())
-            with open(path, "rb") as handle:
-                digest.update(handle.read())
+            digest.update(f"\0{os.path.relpath(path, base)}\0".encode() + file_digest(path))
         parts[name] = digest.hexdigest()
     return parts
 
