@@ -9,6 +9,7 @@ import http.server
 import os
 import posixpath
 import re
+import signal
 import socket
 import threading
 from pathlib import Path
@@ -229,8 +230,16 @@ def build_preview(root: Path, output: Path, drafts: bool) -> dict[str, str]:
     return build(root, output, drafts=drafts, future=drafts).unpublished
 
 
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt
+
+
 def serve(root: Path, output: Path, port: int, build) -> None:
     """Serve `output` with live reload until interrupted, building it first and after every change."""
+    # A shell without job control starts background jobs with SIGINT ignored, and Python then
+    # leaves it ignored: Ctrl+C (or `kill`) must stop the preview however it was started.
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     preview = Preview(build)
     # Bound before the first build: a port in use is known at once, not after a long build.
     server = make_server(preview, output, port)

@@ -188,22 +188,31 @@ def test_the_preview_refuses_the_published_folder(tmp_path):
     assert result.returncode == 1 and "never builds into site/" in result.stderr
 
 
-def test_stopping_leaves_no_process_behind(tiny_site, tmp_path):
+def _ignore_ctrl_c():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("started, stop", [
+    (None, signal.SIGINT),  # Ctrl+C in a terminal
+    (_ignore_ctrl_c, signal.SIGINT),  # a background job of a shell without job control
+    (None, signal.SIGTERM),  # kill
+], ids=["ctrl-c", "ctrl-c-in-a-background-job", "kill"])
+def test_stopping_leaves_no_process_behind(tiny_site, tmp_path, started, stop):
     root = warm_project(tiny_site, tmp_path)
     # With faulthandler on, SIGABRT makes a preview that does not stop print where each thread is.
     process = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--project", str(root), "serve", "--port", "0"],
                                stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
-                               env={**os.environ, "PYTHONFAULTHANDLER": "1"})
+                               env={**os.environ, "PYTHONFAULTHANDLER": "1"}, preexec_fn=started)
     for line in process.stderr:
         if "Previewing at" in line:
             break
-    process.send_signal(signal.SIGINT)  # Ctrl+C
+    process.send_signal(stop)
     try:
         code = process.wait(timeout=30)
     except subprocess.TimeoutExpired:
         process.send_signal(signal.SIGABRT)
         _out, told = process.communicate(timeout=30)
-        pytest.fail(f"the preview did not stop within 30 s of Ctrl+C; its threads:\n{told[-6000:]}")
+        pytest.fail(f"the preview did not stop within 30 s of {stop.name}; its threads:\n{told[-6000:]}")
     assert code == 0
     children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout
     assert children == ""
