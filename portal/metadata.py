@@ -79,6 +79,7 @@ def make_metas(config: Config, editions, images: dict, package: dict) -> dict[tu
     """PageMeta of every page of every edition, by (language code, page key)."""
     metas = {}
     codes = {}
+    locales = {edition.lang.code: og_locale(edition.lang) for edition in editions}
     for edition in editions:
         for page in edition.pages:
             codes.setdefault(page.key, []).append(edition.lang.code)
@@ -90,7 +91,7 @@ def make_metas(config: Config, editions, images: dict, package: dict) -> dict[tu
             organisation["@id"] = config.base_url + "#publisher"
         province = province_name(data.datasets, config.province_code)
         for page in pages:
-            others = tuple(og_locale(config.language(code)) for code in codes[page.key] if code != lang.code)
+            others = tuple(locales[code] for code in codes[page.key] if code != lang.code)
             metas[(lang.code, page.key)] = make_page_meta(page, config, data, titles, organisation, others,
                                                           images.get((lang.code, page.key)), _, province)
     return metas
@@ -124,6 +125,7 @@ def make_page_meta(page, config: Config, data, titles: dict, organisation: dict 
     elif page.kind not in UNLISTED:
         graph.append({"@type": "CollectionPage" if page.kind.endswith("list") or page.kind == "indicators" else "WebPage",
                       "name": page.title, "url": canonical, "inLanguage": lang.code})
+    lastmod = page_lastmod(context)
     crumbs = make_breadcrumbs(page.key, titles, config)
     if crumbs and page.kind not in UNLISTED:
         graph.append(crumbs)
@@ -133,11 +135,11 @@ def make_page_meta(page, config: Config, data, titles: dict, organisation: dict 
         locale=og_locale(lang),
         locale_alternates=locale_alternates,
         json_ld=_script_json({"@context": SCHEMA, "@graph": graph}) if page.kind != "not_found" else "",
-        lastmod=page_lastmod(context),
+        lastmod=lastmod,
         robots="noindex" if page.kind in UNLISTED else None,
         image=image,
         published=item.moment.isoformat() if isinstance(item, Announcement) else None,
-        search=make_search_fields(page, data.fmt, _),
+        search=make_search_fields(page, data.fmt, _, lastmod),
     )
 
 
@@ -220,12 +222,11 @@ def search_types(_) -> dict[str, str]:
     return {"indicator": _("Indicator"), "announcement": _("News"), "catalogue": _("Open data")}
 
 
-def make_search_fields(page, fmt, _) -> dict:
-    """Pagefind filters (type, year), sort key and metadata for the pages the search indexes."""
+def make_search_fields(page, fmt, _, when: dt.date | None) -> dict:
+    """Pagefind filters (type, year), sort key and metadata for the pages the search indexes (`when`: its page_lastmod)."""
     if page.kind not in INDEXED:
         return {}
     fields = {"filters": {"type": search_types(_)[page.kind]}, "sort": {}, "meta": {}}
-    when = page_lastmod(page.context)
     if page.kind != "catalogue" and when:
         fields["filters"]["year"] = str(when.year)
         fields["sort"]["date"] = when.isoformat()
