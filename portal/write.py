@@ -9,6 +9,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError
@@ -87,6 +88,11 @@ class Staging:
     def __exit__(self, *exc) -> None:
         if self.folder.exists():
             shutil.rmtree(self.folder, ignore_errors=True)
+
+    @property
+    def destination(self) -> "Destination":
+        """Where another process may write files of the new site (see Destination)."""
+        return Destination(self._folder, self._output)
 
     def path(self, name: str) -> str:
         """Where the file `name` (a path from the site root) goes, its folder made."""
@@ -183,6 +189,27 @@ class Staging:
                 os.replace(retired / output.name, output)
                 raise
             shutil.rmtree(retired, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Destination:
+    """The staging folder as a worker process sees it: it writes files there itself, so their bytes
+    never travel back to the build, which records them in the manifest (Staging.record)."""
+
+    folder: str
+    output: str
+
+    def write(self, name: str, content: bytes) -> None:
+        """Write one file of the new site, never through a hard link to the current site's file."""
+        target = os.path.join(self.folder, _safe_relative(name))
+        try:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            temporary = f"{target}.tmp-{os.getpid()}"
+            with open(temporary, "wb") as out:
+                out.write(content)
+            os.replace(temporary, target)  # a file linked from the current site stays as it was
+        except OSError as exc:
+            raise output_error(exc, Path(self.output) / name) from None
 
 
 _RENAME_EXCHANGE = 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 import signal
@@ -16,7 +17,8 @@ from click.testing import CliRunner
 
 from build import cli
 from conftest import tree_digest, write_project
-from portal.write import MARKER
+from portal.errors import BuildError
+from portal.write import MARKER, Staging
 
 ROOT = Path(__file__).resolve().parents[1]
 CLOCK = "2024-03-01T00:00+07:00"
@@ -189,3 +191,43 @@ def test_a_killed_real_build_leaves_the_previous_or_the_new_site(tiny_site, tmp_
         assert tree_digest(root / "site") in digests
     subprocess.run(command, check=True, capture_output=True)
     assert not [name for name in os.listdir(root) if name.startswith("site.tmp")]
+
+
+def _write_from_a_worker(destination, files: dict[str, bytes]) -> None:
+    for name, content in files.items():
+        destination.write(name, content)
+
+
+def test_files_a_worker_writes_into_the_new_site_never_change_the_current_one(tmp_path):
+    output = tmp_path / "site"
+    with Staging(output) as staging:
+        staging.write("charts/a.svg", b"old chart", "made-from-old")
+        staging.swap()
+    previous = dict(staging.manifest)
+    with Staging(output, previous) as staging:
+        assert staging.reuse("charts/a.svg", "made-from-old")  # a hard link to the current site's file
+        # Another process (a chart worker) writes the new files itself; the build records them.
+        worker = multiprocessing.get_context("fork").Process(
+            target=_write_from_a_worker,
+            args=(staging.destination, {"charts/a.svg": b"new chart", "charts/deep/b.svg": b"another"}))
+        worker.start()
+        worker.join()
+        assert worker.exitcode == 0
+        for name in ("charts/a.svg", "charts/deep/b.svg"):
+            staging.record(name, "made-from-new")
+        assert (output / "charts/a.svg").read_bytes() == b"old chart"  # the published site is untouched
+        staging.swap()
+    assert (output / "charts/a.svg").read_bytes() == b"new chart"
+    assert (output / "charts/deep/b.svg").read_bytes() == b"another"
+    assert staging.manifest["charts/a.svg"][0] == "made-from-new"
+    assert sorted(os.listdir(tmp_path)) == ["site"]  # no temporary file or folder left beside it
+
+
+def test_a_worker_that_cannot_write_says_where(tmp_path):
+    output = tmp_path / "site"
+    with Staging(output) as staging:
+        (staging.folder / "charts").write_text("a file where a folder should be")
+        with pytest.raises(BuildError) as caught:
+            staging.destination.write("charts/a.svg", b"chart")
+    (problem,) = caught.value.problems
+    assert problem.path == str(output.resolve() / "charts/a.svg") and "cannot write the site" in problem.message

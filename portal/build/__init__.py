@@ -68,7 +68,9 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
     with Executor(jobs, partial(prepare_charts, memo.shared.folder, drawing_likely)) as executor:
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
         editions = plan_editions(inputs, drafts, future, memo)
-        with Staging(output, last.manifest if last else None) as staging:  # unchanged files are linked from it
+        # Unchanged files are linked from the current site; the workers that write charts into
+        # the staging folder are stopped before it is removed after a failure.
+        with Staging(output, last.manifest if last else None) as staging, executor.ending_early():
             drawing = start_charts(inputs.config, editions, staging, memo, executor)  # by the early workers
             release = write_release(inputs, editions, staging, memo)  # meanwhile
             charts = drawing.place(progress)

@@ -21,7 +21,7 @@ from ..config import Config, Language
 from ..i18n import Formatter, load_translations
 from ..chart_images import image_paths, make_chart_images
 from ..metadata import make_chart_og_image
-from ..write import Staging
+from ..write import Destination, Staging
 from . import executor as executor_mod
 from .memo import Cache, Memo
 
@@ -68,7 +68,8 @@ def start_charts(config: Config, editions, staging: Staging, memo: Memo, executo
     # Only the charts to make go to workers, always at least one: this process never starts
     # vl-convert itself, so it can still fork the page workers afterwards.
     work.keys = [key for _job, key in to_make]
-    work.results = executor.map_early(partial(make_chart, config, memo.folder, memo.shared.folder), to_make)
+    work.results = executor.map_early(
+        partial(make_chart, config, memo.folder, memo.shared.folder, staging.destination), to_make)
     return work
 
 
@@ -89,13 +90,11 @@ class ChartWork:
             if isinstance(result, bytes):
                 placed.bundle = result
                 continue
-            chart, spec_texts, og_png, og_info, images = result
-            outputs = _chart_outputs(chart, spec_texts, og_png) | images
-            for name, content in outputs.items():
-                staging.write(name, content, key or "sha256:" + hashlib.sha256(content).hexdigest())
-            info = (chart.lang, chart.slug, _chart_info(chart), og_info)
+            info, written = result  # the worker wrote the files; their names and digests came back
+            for name, digest in written.items():
+                staging.record(name, key or digest)
             if key:
-                memo.put_object(memo.key("chart-info", key), (*info, tuple(outputs)))
+                memo.put_object(memo.key("chart-info", key), (*info, tuple(written)))
             placed.take(info)
         # In one order whatever came from the memo and what was made: equal charts give equal page keys.
         placed.files = {lang: dict(sorted(files.items())) for lang, files in placed.files.items()}
@@ -103,10 +102,11 @@ class ChartWork:
         return placed
 
 
-def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and_key: tuple):
+def make_chart(config: Config, folder: Path | None, shared: Path | None, destination: Destination, job_and_key: tuple):
     """One indicator chart, for job (language, dataset), with its preview image, kept under its
-    key in the memo folder `folder`; for job None, the Vega bundle, kept in the `shared` folder
-    (where the measurement fonts are too)."""
+    key in the memo folder `folder` and written into `destination`; return its description for the
+    pages and {file name: digest}. For job None, the Vega bundle, kept in the `shared` folder (where
+    the measurement fonts are too)."""
     # vl-convert's threads would not survive a fork: this process now works alone.
     executor_mod.fork_unsafe = True
     job, key = job_and_key
@@ -128,7 +128,14 @@ def make_chart(config: Config, folder: Path | None, shared: Path | None, job_and
         return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info, images
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.
-    return store.remember(key, make, tuple)
+    chart, spec_texts, og_png, og_info, images = store.remember(key, make, tuple)
+    # Written here, not sent back: a build that makes many charts while it writes the open data
+    # would otherwise hold every finished chart's files in memory until it takes them.
+    written = {}
+    for name, content in (_chart_outputs(chart, spec_texts, og_png) | images).items():
+        destination.write(name, content)
+        written[name] = "sha256:" + hashlib.sha256(content).hexdigest()
+    return (chart.lang, chart.slug, _chart_info(chart), og_info), written
 
 
 # What charts are made from, among the parts of a build's sources (see record.sources_digest):

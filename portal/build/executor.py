@@ -126,6 +126,14 @@ class Executor:
         if self.early is not None:
             self.early.terminate()
 
+    @contextlib.contextmanager
+    def ending_early(self) -> Iterator[None]:
+        """A block after which the early workers have ended, whether it succeeded or failed."""
+        try:
+            yield
+        finally:
+            self.close_early()
+
     def map(self, function: Callable, items: Sequence) -> Iterator:
         """function(item) for every item, in order, on up to `jobs` freshly forked processes."""
         return map_ordered(function, items, self.jobs)
