@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 from .config import PORTAL_TZ, Config
 from .data import Dataset
@@ -26,18 +27,18 @@ def api_paths() -> dict[str, str]:
             "unit": f"{API_DIR}/units/{{code}}.json", "feed": f"{API_DIR}/feeds/{{name}}.{{lang}}.xml"}
 
 
-def make_api(config: Config, package: dict, datasets, values_of=None) -> dict[str, bytes]:
-    """api/v1/index.json, api/v1/indicators/SLUG.json and api/v1/units/CODE.json: {path: bytes}.
+def make_api(config: Config, package: dict, datasets, values_of=None) -> Iterator[tuple[str, bytes]]:
+    """api/v1/indicators/SLUG.json, api/v1/units/CODE.json and api/v1/index.json, one at a time: (path, bytes).
 
     Each value names its dataset and measure; the file describes them (titles, unit, sources).
-    Values are written out dataset by dataset, so thousands of them are never all held as objects.
+    Values are written out dataset by dataset, so thousands of them are never all held as objects,
+    and each indicator's file is handed on as soon as it is made.
     `values_of(dataset, units)` (default make_values) gives a dataset's values as written.
     """
     paths = api_paths()
     units = _units(package, datasets)
     values_of = values_of or (lambda dataset, units: make_values(package, dataset, units))
     licence = {"name": config.licence_name, "path": config.licence_url}
-    files: dict[str, bytes] = {}
     index = {"version": 1, "licence": licence, "indicators": [], "units": [], "feeds": []}
     by_unit: dict[str, list[str]] = {}
     unit_datasets: dict[str, set[str]] = {}
@@ -57,7 +58,7 @@ def make_api(config: Config, package: dict, datasets, values_of=None) -> dict[st
             path = paths["indicator"].format(slug=slug)
             head = {"slug": slug, **about, "licence": licence,
                     "page": config.base_url + page_path(config.default_language, f"indicators/{slug}")}
-            files[path] = _document(head, [value for _code, value in values])
+            yield path, _document(head, [value for _code, value in values])
             index["indicators"].append({"slug": slug, "dataset": dataset.name, "titles": dataset.titles,
                                         "as_of": about["as_of"], "address": config.base_url + path})
         for lang in config.languages if dataset.time_field else ():
@@ -67,10 +68,9 @@ def make_api(config: Config, package: dict, datasets, values_of=None) -> dict[st
         path = paths["unit"].format(code=code)
         names = [d.name for d in datasets if d.name in unit_datasets.get(code, ())]
         head = {**unit, "licence": licence, "datasets": {name: described[name] for name in names}}
-        files[path] = _document(head, by_unit.get(code, []))
+        yield path, _document(head, by_unit.pop(code, []))
         index["units"].append({"code": code, "name": unit["name"], "address": config.base_url + path})
-    files[paths["index"]] = _json(index)
-    return files
+    yield paths["index"], _json(index)
 
 
 def describe(dataset: Dataset) -> dict:

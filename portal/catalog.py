@@ -3,13 +3,12 @@ per dataset, made from the data package and the published downloads (their sizes
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from .config import Config
 from .data import Dataset
 from .metadata import province_name
-from .release import MEDIA_TYPES, RELEASE_DIR, dataset_paths
+from .release import MEDIA_TYPES, RELEASE_DIR, FileFacts, dataset_paths
 from .render import page_path
 
 CATALOG = f"{RELEASE_DIR}/catalog.jsonld"
@@ -32,10 +31,10 @@ THEME = "GOVE"  # government and public sector
 IANA = "https://www.iana.org/assignments/media-types/"
 
 
-def make_catalog(config: Config, package: dict, datasets, release: dict[str, bytes]) -> dict[str, bytes]:
+def make_catalog(config: Config, package: dict, datasets, release: dict[str, FileFacts]) -> dict[str, bytes]:
     """data/catalog.jsonld and data/NAME.jsonld of every dataset: {path: bytes}.
 
-    `release` holds the published downloads (make_release), whose sizes and checksums it states.
+    `release` describes the published downloads (see make_release), whose sizes and checksums it states.
     """
     publisher = _publisher(config, package)
     province = province_name(datasets, config.province_code)
@@ -61,7 +60,7 @@ def make_catalog(config: Config, package: dict, datasets, release: dict[str, byt
     return files
 
 
-def make_dcat_dataset(config: Config, dataset: Dataset, release: dict[str, bytes], publisher: dict,
+def make_dcat_dataset(config: Config, dataset: Dataset, release: dict[str, FileFacts], publisher: dict,
                       province: str | None, landing: str | None) -> dict:
     """One dcat:Dataset with its three distributions."""
     paths = dataset_paths(dataset.name)
@@ -69,7 +68,7 @@ def make_dcat_dataset(config: Config, dataset: Dataset, release: dict[str, bytes
     frequency = next((r.get("every") for r in dataset.rules if r.get("rule") == "update-frequency"), None)
     distributions = []
     for ext, media in MEDIA_TYPES.items():
-        content = release[paths[ext]]
+        published = release[paths[ext]]
         address = config.base_url + paths[ext]
         distributions.append({
             "@id": f"{url}#{ext}",
@@ -80,11 +79,11 @@ def make_dcat_dataset(config: Config, dataset: Dataset, release: dict[str, bytes
             "dcat:mediaType": {"@id": IANA + media},
             "dct:format": {"@id": f"{AUTHORITY}file-type/{FILE_TYPES[ext]}"},
             "dct:license": {"@id": config.licence_url},
-            "dcat:byteSize": {"@value": str(len(content)), "@type": "xsd:nonNegativeInteger"},
+            "dcat:byteSize": {"@value": str(published.size), "@type": "xsd:nonNegativeInteger"},
             "spdx:checksum": {
                 "@type": "spdx:Checksum",
                 "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-                "spdx:checksumValue": {"@value": hashlib.sha256(content).hexdigest(), "@type": "xsd:hexBinary"},
+                "spdx:checksumValue": {"@value": published.sha256, "@type": "xsd:hexBinary"},
             },
         })
     period = _period(dataset)

@@ -11,7 +11,10 @@ import io
 import json
 import re
 import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .config import Config
 from .data import Dataset
@@ -56,33 +59,45 @@ MEDIA_TYPES = {"csv": "text/csv", "json": "application/json",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
+@dataclass(frozen=True)
+class FileFacts:
+    """What the data package, the catalogues and the checksums state of a published file."""
+
+    size: int
+    sha256: str  # hexadecimal
+
+    @classmethod
+    def of(cls, content: bytes) -> "FileFacts":
+        """The facts of `content`."""
+        return cls(len(content), hashlib.sha256(content).hexdigest())
+
+
 def load_package(root: Path) -> dict:
     """The data package as written in data/ (already checked when the datasets were loaded)."""
     return json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def make_release(package: dict, datasets, config: Config, gettexts: dict, tables=None) -> dict[str, bytes]:
-    """Every file of /data/ except the HTML catalogue: {path: bytes}.
+def make_release(package: dict, datasets, config: Config, gettexts: dict, tables=None) -> Iterator[tuple[str, bytes]]:
+    """The files of /data/ that the zip holds (downloads, metadata, data package, READMEs), one at a
+    time as (path, bytes), so that a large release is never in memory whole; the checksums and the
+    zip are made from them (make_checksums, make_zip).
 
     `gettexts` maps a language code to its gettext function, for the READMEs; `tables`, if given,
     stands in for make_tables (a cached copy, say).
     """
-    files: dict[str, bytes] = {}
+    facts: dict[str, FileFacts] = {}
     names = name_columns(package, datasets, config, gettexts)
     for dataset in datasets:
         paths = dataset_paths(dataset.name)
-        files[paths["csv"]], files[paths["json"]], files[paths["xlsx"]] = (tables or make_tables)(
-            dataset, names[dataset.name])
-        files[paths["metadata"]] = make_metadata(dataset, names[dataset.name], config)
-    paths = release_paths(package["name"])
-    files[paths["package"]] = make_package(package, datasets, files, names)
+        made = dict(zip((paths["csv"], paths["json"], paths["xlsx"]),
+                        (tables or make_tables)(dataset, names[dataset.name])))
+        made[paths["metadata"]] = make_metadata(dataset, names[dataset.name], config)
+        for path, content in made.items():
+            facts[path] = FileFacts.of(content)
+            yield path, content
+    yield release_paths(package["name"])["package"], make_package(package, datasets, facts, names)
     for dataset in datasets:
-        files[dataset_paths(dataset.name)["readme"]] = make_readme(dataset, config, gettexts, files)
-    inside = dict(files)
-    inside[paths["checksums"]] = make_checksums(files)
-    files[paths["zip"]] = make_zip(inside, _zip_stamp(datasets))
-    files[paths["checksums"]] = make_checksums(files)
-    return files
+        yield dataset_paths(dataset.name)["readme"], make_readme(dataset, config, gettexts, facts)
 
 
 def name_columns(package: dict, datasets, config: Config, gettexts: dict) -> dict[str, tuple]:
@@ -254,20 +269,20 @@ def make_metadata(dataset: Dataset, names: tuple, config: Config) -> bytes:
     return _json_bytes(document)
 
 
-def make_package(package: dict, datasets, files: dict[str, bytes], names: dict | None = None) -> bytes:
+def make_package(package: dict, datasets, facts: dict[str, FileFacts], names: dict | None = None) -> bytes:
     """datapackage.json with standard Frictionless properties beside the portal's own."""
     package = json.loads(json.dumps(package))
     by_name = {d.name: d for d in datasets}
     for resource in package["resources"]:
-        published = files[dataset_paths(resource["name"])["csv"]]
+        published = facts[dataset_paths(resource["name"])["csv"]]
         dataset = by_name[resource["name"]]
         _add_name_fields(resource, (names or {}).get(dataset.name, ()))
         resource.update({
             "title": dataset.titles.get("en", dataset.name),
             "description": dataset.descriptions.get("en", ""),
             "mediatype": "text/csv",
-            "bytes": len(published),
-            "hash": "sha256:" + hashlib.sha256(published).hexdigest(),
+            "bytes": published.size,
+            "hash": "sha256:" + published.sha256,
         })
         if dataset.as_of:
             resource["asOf"] = dataset.as_of.isoformat()
@@ -287,7 +302,7 @@ def _add_name_fields(resource: dict, names: tuple) -> None:
         fields.insert(at, {"name": column, "type": "string", "titles": titles, "descriptions": notes})
 
 
-def make_readme(dataset: Dataset, config: Config, gettexts: dict, files: dict[str, bytes]) -> bytes:
+def make_readme(dataset: Dataset, config: Config, gettexts: dict, published: dict[str, FileFacts]) -> bytes:
     """A README in Markdown for one dataset, with a section in each language."""
     paths = dataset_paths(dataset.name)
     lines = [f"# {' · '.join(dict.fromkeys(dataset.titles.get(lang.code, dataset.name) for lang in config.languages))}", ""]
@@ -304,7 +319,7 @@ def make_readme(dataset: Dataset, config: Config, gettexts: dict, files: dict[st
         facts += [
             (_("Licence"), f"{config.licence_name} ({config.licence_url})"),
             (_("Rows"), fmt.number(len(dataset.frame))),
-            (_("Downloads"), ", ".join(f"{p.rsplit('/', 1)[1]} ({fmt.number(len(files[p]))} B)"
+            (_("Downloads"), ", ".join(f"{p.rsplit('/', 1)[1]} ({fmt.number(published[p].size)} B)"
                                        for p in (paths["csv"], paths["json"], paths["xlsx"], paths["metadata"]))),
         ]
         lines += [f"- {label}: {value}" for label, value in facts] + [""]
@@ -317,32 +332,32 @@ def make_readme(dataset: Dataset, config: Config, gettexts: dict, files: dict[st
     return ("\n".join(lines)).encode("utf-8")
 
 
-def make_checksums(files: dict[str, bytes]) -> bytes:
+def make_checksums(facts: dict[str, FileFacts]) -> bytes:
     """A SHA256SUMS file for the release files, checkable with `sha256sum -c` inside data/."""
     prefix = f"{RELEASE_DIR}/"
-    lines = [f"{hashlib.sha256(content).hexdigest()}  {path.removeprefix(prefix)}"
-             for path, content in sorted(files.items()) if path.startswith(prefix)]
+    lines = [f"{fact.sha256}  {path.removeprefix(prefix)}"
+             for path, fact in sorted(facts.items()) if path.startswith(prefix)]
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-def make_zip(files: dict[str, bytes], stamp: tuple) -> bytes:
-    """One zip of the release, the same bytes for the same files: fixed times, order and permissions.
+def make_zip(files: Iterable[tuple[str, bytes]], stamp: tuple, out: BinaryIO) -> None:
+    """One zip of the release `files` ((path, bytes), in order, read one at a time) into `out`, the
+    same bytes for the same files: fixed times and permissions.
 
     Its files are at the top, beside SHA256SUMS, so `sha256sum -c SHA256SUMS` works where it is unzipped.
     """
-    buffer = io.BytesIO()
     prefix = f"{RELEASE_DIR}/"
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(files):
+    with zipfile.ZipFile(out, "w") as archive:
+        for path, content in files:
             info = zipfile.ZipInfo(path.removeprefix(prefix), date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, files[path], compresslevel=9)
-    return buffer.getvalue()
+            archive.writestr(info, content, compresslevel=9)
 
 
-def _zip_stamp(datasets) -> tuple:
+def zip_stamp(datasets) -> tuple:
+    """The time of every zip entry: the latest data date, so two builds give the same bytes."""
     dates = [d.as_of for d in datasets if d.as_of]
     latest = max(dates) if dates else None
     return (latest.year, latest.month, latest.day, 0, 0, 0) if latest and latest.year >= 1980 else ZIP_EPOCH

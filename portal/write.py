@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
 import re
 import shutil
@@ -11,6 +12,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import BuildError
 
@@ -118,6 +120,31 @@ class Staging:
         if key is not None:
             self.record(name, key)
 
+    def write_from(self, name: str, fill: Callable[[BinaryIO], None]) -> tuple[int, str]:
+        """Write one file of the new site by handing fill() the open file, so its bytes need not be
+        in memory whole; return its size and SHA-256 digest (hexadecimal)."""
+        try:
+            target = self.path(name)
+            if name in self.manifest:  # linked from the current site: see write()
+                os.unlink(target)
+            with open(target, "wb") as out:
+                fill(out)
+            digest = hashlib.sha256()
+            with open(target, "rb") as written:
+                size = 0
+                while chunk := written.read(1 << 20):
+                    digest.update(chunk)
+                    size += len(chunk)
+        except OSError as exc:
+            raise output_error(exc, self.output / name) from None
+        self.record(name, f"sha256:{digest.hexdigest()}")
+        return size, digest.hexdigest()
+
+    def read(self, name: str) -> bytes:
+        """The bytes of a file already written (or linked) into the new site."""
+        with open(os.path.join(self._folder, _safe_relative(name)), "rb") as handle:
+            return handle.read()
+
     def record(self, name: str, key: str) -> None:
         """Note in the manifest that the written file `name` was made from `key`."""
         stat = os.stat(os.path.join(self._folder, _safe_relative(name)))
@@ -125,6 +152,8 @@ class Staging:
 
     def reuse(self, name: str, key: str | None) -> bool:
         """Hard-link `name` from the current site if it was made from `key` and is untouched since."""
+        if key is not None and self.manifest.get(name, (None,))[0] == key:
+            return True  # already linked (or written) from the same key
         known = self.previous.get(name)
         if key is None or known is None or known[0] != key:
             return False

@@ -557,3 +557,20 @@ def test_chart_workers_start_vl_convert_early_only_when_charts_are_likely_to_be_
         assert result.returncode == 0, result.stderr
     started = sorted(path.name.split("-")[0] for path in marks.iterdir())
     assert started == ["csv", "csv"]  # each early worker, and only after the CSV edit
+
+
+def test_a_release_file_removed_by_hand_is_written_again_and_the_rest_stays_linked(newsroom, tmp_path):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    build(root, root / "site", clock=CLOCK, jobs=1)  # the site in this copy is now described
+    release = {p.relative_to(root / "site").as_posix(): p.stat().st_ino
+               for p in (root / "site" / "data").rglob("*") if p.is_file()}
+    (root / "site/data/counts2.xlsx").unlink()
+    _edit_article(root)  # the data did not change: the release is the same files
+    build(root, root / "site", clock=CLOCK, jobs=1)
+    assert (root / "site/data/counts2.xlsx").is_file()
+    relinked = {name for name, inode in release.items() if (root / "site" / name).stat().st_ino == inode}
+    zip_name = next(name for name in release if name.endswith(".zip"))
+    # The zip (its bytes the same) is written anew with the release; every download is linked.
+    assert set(release) - relinked <= {"data/counts2.xlsx", zip_name}, set(release) - relinked
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")

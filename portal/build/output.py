@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from functools import partial
 from pathlib import Path
 
 from ..api import make_api, make_dataset_feed, make_values
 from ..catalog import make_catalog
 from ..embed import EMBED_KIND, make_embed_headers
 from ..feed import make_feed
-from ..release import make_release, make_tables, release_paths
+from ..release import FileFacts, make_checksums, make_release, make_tables, make_zip, release_paths, zip_stamp
 from ..render import feed_path
 from ..search import BUNDLE_DIR, SEARCH_INPUT, index_bundle, index_inputs, make_search_headers
 from ..sitemap import ROBOTS, SITEMAP, make_robots, make_sitemap
@@ -43,23 +44,34 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
     return the release's addresses for the pages."""
     config, package, datasets = inputs.config, inputs.package, inputs.datasets
     gettexts = {edition.lang.code: edition.data.gettext for edition in editions}
+    paths = release_paths(package["name"])
 
     def tables(dataset, names: tuple) -> tuple[bytes, ...]:
         # One changed CSV remakes its own downloads; the others come from the memo.
         return memo.made_from("release-tables", (dataset, names), lambda: make_tables(dataset, names))
 
-    release = memo.made_from("release", (package, datasets, config, gettexts),
-                             lambda: make_release(package, datasets, config, gettexts, tables))
-    write_files(staging, release)
+    def release() -> dict[str, FileFacts]:
+        facts = {path: write_file(staging, path, content)
+                 for path, content in make_release(package, datasets, config, gettexts, tables)}
+        # The zip is made from the files as written, read back one at a time, beside checksums of them alone.
+        inside = make_checksums(facts)
+        members = ((path, inside if path == paths["checksums"] else staging.read(path))
+                   for path in sorted([*facts, paths["checksums"]]))
+        facts[paths["zip"]] = FileFacts(*staging.write_from(paths["zip"], partial(make_zip, members, zip_stamp(datasets))))
+        facts[paths["checksums"]] = write_file(staging, paths["checksums"], make_checksums(facts))
+        return facts
+
+    facts = _written(staging, memo, "release", (package, datasets, config, gettexts), release)
     # The DCAT-AP catalogue of those downloads, for open-data portals to harvest.
-    write_files(staging, memo.made_from("catalog", (config, package, datasets, release),
-                                        lambda: make_catalog(config, package, datasets, release)))
+    write_files(staging, memo.made_from("catalog", (config, package, datasets, facts),
+                                        lambda: make_catalog(config, package, datasets, facts)))
     # The static API (values by indicator and by unit) and an Atom feed per dataset.
     def values(dataset, units: dict) -> tuple:
         # One changed CSV works out its own values again; the others' come from the memo.
         return memo.made_from("api-values", (package, dataset, units), lambda: make_values(package, dataset, units))
 
-    write_files(staging, memo.made_from("api", (package, datasets, config), lambda: make_api(config, package, datasets, values)))
+    _written(staging, memo, "api", (package, datasets, config), lambda: {
+        path: write_file(staging, path, content) for path, content in make_api(config, package, datasets, values)})
     for edition in editions:  # one changed CSV remakes its own feeds
         for dataset in edition.data.datasets:
             write_files(staging, memo.made_from(
@@ -67,7 +79,23 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
                 lambda: make_dataset_feed(config, edition.lang, edition.data, dataset)))  # noqa: B023 - called at once
     used = sorted({name for edition in editions for item in edition.data.news for name in item.images})
     write_files(staging, {f"images/{name}": inputs.images[name] for name in used})
-    return release_paths(package["name"])
+    return paths
+
+
+def _written(staging: Staging, memo: Memo, kind: str, inputs: tuple, write) -> dict[str, FileFacts]:
+    """The files write() puts into `staging`, described; when an earlier build wrote them from equal
+    `inputs` and the current site still has them, they are linked from it instead. The memo keeps
+    what they are, not their bytes: a large release or API is never read back whole."""
+    described = memo.fingerprint(*inputs)
+    key = memo.key(kind, described) if described else None
+    facts = memo.get_object(key) if key else None
+    if isinstance(facts, dict) and facts and all(staging.reuse(name, f"sha256:{fact.sha256}")
+                                                 for name, fact in facts.items()):
+        return facts
+    facts = write()
+    if key:
+        memo.put_object(key, facts)
+    return facts
 
 
 def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
@@ -111,6 +139,16 @@ def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, s
 def write_files(staging: Staging, files: dict[str, bytes], key: str | None = None) -> None:
     """Put `files` into `staging`, linking each one whose content the current site already has."""
     for name in sorted(files):
-        digest = key or "sha256:" + hashlib.sha256(files[name]).hexdigest()
-        if not staging.reuse(name, digest):
-            staging.write(name, files[name], digest)
+        if key is None:
+            write_file(staging, name, files[name])
+        elif not staging.reuse(name, key):
+            staging.write(name, files[name], key)
+
+
+def write_file(staging: Staging, name: str, content: bytes) -> FileFacts:
+    """Put one file into `staging` (linked when the current site has the same bytes); return its facts."""
+    facts = FileFacts.of(content)
+    digest = f"sha256:{facts.sha256}"
+    if not staging.reuse(name, digest):
+        staging.write(name, content, digest)
+    return facts
