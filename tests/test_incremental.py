@@ -574,3 +574,22 @@ def test_a_release_file_removed_by_hand_is_written_again_and_the_rest_stays_link
     # The zip (its bytes the same) is written anew with the release; every download is linked.
     assert set(release) - relinked <= {"data/counts2.xlsx", zip_name}, set(release) - relinked
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
+def test_a_build_failing_while_charts_are_drawn_leaves_the_previous_site_and_no_staging_folder(tmp_path, monkeypatch):
+    root = make_newsroom(tmp_path / "project")
+    build(root, root / "site", clock=CLOCK, jobs=2)
+    before = tree_digest(root / "site")
+    (root / "data/counts2.csv").write_text("date,unit_code,issued\n2023-06-30,40,120\n2023-12-31,40,170\n",
+                                          encoding="utf-8")  # its charts are drawn again by the workers
+    from portal.build import output
+
+    def broken_catalog(*args):  # fails while the workers are still drawing
+        raise BuildError([Problem("data/datapackage.json", None, None, "the catalogue could not be made")])
+
+    monkeypatch.setattr(output, "make_catalog", broken_catalog)
+    with pytest.raises(BuildError):
+        build(root, root / "site", clock=CLOCK, jobs=2)
+    time.sleep(0.5)  # a worker left running would write into the staging folder meanwhile
+    assert tree_digest(root / "site") == before
+    assert not [name for name in os.listdir(root) if name.startswith("site.tmp")]
