@@ -48,7 +48,7 @@ def sources_digest(root: Path, options: tuple, day: dt.date) -> dict[str, str]:
     for base, name in [(root, name) for name in SOURCES] + [(LOCALES.parent, LOCALES.name)]:
         digest = hashlib.sha256()
         for path in _files(base / name):
-            digest.update(f"\0{os.path.relpath(path, base)}\0".encode() + file_digest(path))
+            digest.update(f"\0{_relative(path, str(base))}\0".encode() + file_digest(path))
         parts[name] = digest.hexdigest()
     return parts
 
@@ -72,9 +72,9 @@ def _key(memo: Memo, output: Path) -> str:
 
 def _holds(output: Path, manifest: dict) -> bool:
     """Whether `output` holds just the files of `manifest`, each untouched since it was written."""
-    seen = 0
+    seen, folder = 0, str(output)
     for path in _files(output):
-        known = manifest.get(os.path.relpath(path, output).replace(os.sep, "/"))
+        known = manifest.get(_relative(path, folder).replace(os.sep, "/"))
         try:
             stat = os.stat(path)
         except OSError:
@@ -83,6 +83,12 @@ def _holds(output: Path, manifest: dict) -> bool:
             return False
         seen += 1
     return seen == len(manifest)
+
+
+def _relative(path: str, folder: str) -> str:
+    # What os.path.relpath gives for a path found under `folder`, without its work on both paths
+    # (20 ms of a rebuild with nothing changed for the 4,600 files of 2,000 announcements' site).
+    return path[len(folder) + 1:] if path.startswith(folder + os.sep) else os.path.relpath(path, folder)
 
 
 def _files(folder: Path) -> list[str]:
