@@ -77,10 +77,11 @@ def load_package(root: Path) -> dict:
     return json.loads((root / "data" / "datapackage.json").read_text(encoding="utf-8"))
 
 
-def make_release(package: dict, datasets, config: Config, gettexts: dict, tables=None) -> Iterator[tuple[str, bytes]]:
+def make_release(package: dict, datasets, config: Config, gettexts: dict,
+                 tables=None) -> Iterator[tuple[str, bytes, FileFacts]]:
     """The files of /data/ that the zip holds (downloads, metadata, data package, READMEs), one at a
-    time as (path, bytes), so that a large release is never in memory whole; the checksums and the
-    zip are made from them (make_checksums, make_zip).
+    time as (path, bytes, facts), so that a large release is never in memory whole; the checksums
+    and the zip are made from them (make_checksums, make_zip).
 
     `gettexts` maps a language code to its gettext function, for the READMEs; `tables`, if given,
     stands in for make_tables (a cached copy, say).
@@ -94,10 +95,11 @@ def make_release(package: dict, datasets, config: Config, gettexts: dict, tables
         made[paths["metadata"]] = make_metadata(dataset, names[dataset.name], config)
         for path, content in made.items():
             facts[path] = FileFacts.of(content)
-            yield path, content
-    yield release_paths(package["name"])["package"], make_package(package, datasets, facts, names)
-    for dataset in datasets:
-        yield dataset_paths(dataset.name)["readme"], make_readme(dataset, config, gettexts, facts)
+            yield path, content, facts[path]
+    made = {release_paths(package["name"])["package"]: make_package(package, datasets, facts, names)}
+    made |= {dataset_paths(d.name)["readme"]: make_readme(d, config, gettexts, facts) for d in datasets}
+    for path, content in made.items():
+        yield path, content, FileFacts.of(content)
 
 
 def name_columns(package: dict, datasets, config: Config, gettexts: dict) -> dict[str, tuple]:

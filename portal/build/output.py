@@ -51,8 +51,8 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
         return memo.made_from("release-tables", (dataset, names), lambda: make_tables(dataset, names))
 
     def release() -> dict[str, FileFacts]:
-        facts = {path: write_file(staging, path, content)
-                 for path, content in make_release(package, datasets, config, gettexts, tables)}
+        facts = {path: write_file(staging, path, content, made)
+                 for path, content, made in make_release(package, datasets, config, gettexts, tables)}
         # The zip is made from the files as written, read back one at a time, beside checksums of them alone.
         inside = make_checksums(facts)
         members = ((path, inside if path == paths["checksums"] else staging.read(path))
@@ -145,9 +145,10 @@ def write_files(staging: Staging, files: dict[str, bytes], key: str | None = Non
             staging.write(name, files[name], key)
 
 
-def write_file(staging: Staging, name: str, content: bytes) -> FileFacts:
-    """Put one file into `staging` (linked when the current site has the same bytes); return its facts."""
-    facts = FileFacts.of(content)
+def write_file(staging: Staging, name: str, content: bytes, facts: FileFacts | None = None) -> FileFacts:
+    """Put one file into `staging` (linked when the current site has the same bytes); return its
+    facts (`facts`, when the caller has them already)."""
+    facts = facts or FileFacts.of(content)
     digest = f"sha256:{facts.sha256}"
     if not staging.reuse(name, digest):
         staging.write(name, content, digest)
