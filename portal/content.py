@@ -19,7 +19,7 @@ import yaml
 from .config import PORTAL_TZ
 from .errors import BuildError, Problem, relative
 from .text import CONTROL, control_problems
-from .markup import IMAGE_NAME, Markup, Names, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
+from .markup import IMAGE_NAME, Markup, Names, NestedTooDeeply, make_markup, render_markdown, slugify  # noqa: F401 (re-exported)
 
 ANNOUNCEMENTS_DIR = Path("content") / "announcements"
 IMAGES_DIR = Path("content") / "images"
@@ -422,7 +422,7 @@ def _make_body(lines: list[str], first_line: int, lang: str, shown: str, rules: 
     backlink = rules.backlink_titles.get(lang)
     try:
         body = make_markup(source, lang, rules.names, rules.site_host, backlink)
-    except RecursionError:
+    except (RecursionError, NestedTooDeeply):
         problems.append(Problem(shown, first_line, None, "the text nests too deeply (lists, quotes or emphasis "
                                 "inside one another, hundreds of levels); flatten it"))
         return None

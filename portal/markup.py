@@ -34,6 +34,25 @@ IMAGES_PREFIX = "images/"
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "sane_lists", "smarty", "toc"]
 # Quotation marks as each language prints them; the others keep the English curly quotes.
+# Lists and quotes inside one another deeper than this are a mistake in the text, whatever the
+# Markdown library would make of them (some versions fail on hundreds of levels, others cut them off).
+MAX_NESTING = 64
+NESTING_TAG = re.compile(r"<(/?)(?:ul|ol|blockquote)\b")
+
+
+class NestedTooDeeply(ValueError):
+    """The text nests lists or quotes more than MAX_NESTING levels deep."""
+
+
+def nesting_depth(html_text: str) -> int:
+    """How many lists and quotes the deepest point of `html_text` is inside."""
+    depth = deepest = 0
+    for match in NESTING_TAG.finditer(html_text):
+        depth += -1 if match.group(1) else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 QUOTES = {"ar": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"}}
 ALLOWED_TAGS = {
     "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
@@ -117,6 +136,10 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
         # half-built: the next article gets a fresh one.
         _markdown.cache_clear()
         raise
+    # Counted first: a whole scan only for texts with that many lists and quotes at all.
+    if sum(converted.count(tag) for tag in ("<ul", "<ol", "<blockquote")) > MAX_NESTING \
+            and nesting_depth(converted) > MAX_NESTING:
+        raise NestedTooDeeply(f"more than {MAX_NESTING} levels")
     # Only raw HTML written in the text can leave a formatting tag open; Markdown's own are balanced.
     clean = sanitise(balance_formatting(converted) if RAW_FORMATTING.search(text) else converted)
     images: list[str] = []

@@ -379,3 +379,19 @@ def test_slugify_transliterates_vietnamese(title, slug):
 def test_long_titles_are_cut_at_a_word():
     slug = slugify("Ủy ban nhân dân tỉnh Nghệ An tổ chức hội nghị trực tuyến sơ kết hai năm thực hiện Đề án 06")
     assert len(slug) <= 60 and not slug.endswith("-") and slug.startswith("uy-ban-nhan-dan")
+
+
+@pytest.mark.parametrize("kind", ["quotes", "lists"])
+def test_lists_and_quotes_nested_past_the_limit_are_refused_whatever_markdown_makes_of_them(kind):
+    from portal.markup import MAX_NESTING, NestedTooDeeply
+
+    def text(levels: int) -> str:
+        if kind == "quotes":
+            return "".join(">" * n + " x\n" for n in range(1, levels + 1))
+        return "".join("    " * n + "- x\n" for n in range(levels))
+
+    shown = BeautifulSoup(make_markup(text(MAX_NESTING - 4)).html, "html.parser")
+    tag = "blockquote" if kind == "quotes" else "ul"
+    assert len(shown.find_all(tag)) >= MAX_NESTING - 8
+    with pytest.raises((NestedTooDeeply, RecursionError)):
+        make_markup(text(MAX_NESTING * 2))
