@@ -144,11 +144,12 @@ def new(project: Path, title: str, lang: str | None, slug: str | None, clock: st
 @click.pass_obj
 def serve(project: Path, port: int, output: Path | None, drafts: bool):
     """Preview the site: build, serve on 127.0.0.1, rebuild on every change and reload open pages."""
-    from portal.serve import PREVIEW_DIR, build_preview, check_preview_output, serve as run_preview
+    from portal.serve import PREVIEW_DIR, build_preview, check_preview_output, finish_preview, serve as run_preview
 
     output = output or project / PREVIEW_DIR
     check_preview_output(project, output)
-    run_preview(project, output, port, lambda: build_preview(project, output, drafts))
+    run_preview(project, output, port, lambda: build_preview(project, output, drafts),
+                lambda: finish_preview(project, output))
 
 
 if __name__ == "__main__":

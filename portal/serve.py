@@ -34,6 +34,10 @@ PREVIEW_SCRIPT = """\
     if (seen !== null && event.data !== seen) { window.location.reload(); }
     seen = event.data;
   };
+  // The search index follows a build a moment later: only the search page shows it.
+  source.addEventListener("search", function () {
+    if (document.querySelector("[data-search-bundle]")) { window.location.reload(); }
+  });
 })();
 """
 PREVIEW_STYLE = """\
@@ -53,9 +57,12 @@ BODY = re.compile(r"<body\b[^>]*>")
 class Preview:
     """The state the server shares with the watcher: which build is current and its last error."""
 
-    def __init__(self, build):
+    def __init__(self, build, after=None):
         self._build = build
+        # What follows each successful build once its pages are shown (the search index it left behind).
+        self._after = after
         self.generation = 0
+        self.built = 0  # the generation of the last build; a later one only brought the search index up to date
         self.error: str | None = None
         # Pages of announcements the published site would not show (drafts, scheduled), by path.
         self.unpublished: dict[str, str] = {}
@@ -71,28 +78,45 @@ class Preview:
             unpublished = self._build() or {}
             error = None
         except Exception as exc:  # whatever the change was, the next one must still be built
-            told = explain(exc)
-            if isinstance(told, BuildError):
-                error = "\n".join(p.format() for p in told.problems)
-            elif isinstance(told, InternalError):
-                error = f"{told.trace}\nThis is a bug in the portal, not a mistake in your files: please report it."
-            else:
-                error = told.format_message()
+            error = _told(exc)
+        self._show(error, unpublished)
+        if error:
+            click.echo(error, err=True)
+            return
+        click.echo(f"Rebuilt (build {self.generation}).", err=True)
+        try:
+            if self._after is not None and self._after():
+                self._show(None, unpublished, pages=False)
+        except Exception as exc:
+            self._show(_told(exc), unpublished)
+            click.echo(self.error, err=True)
+
+    def _show(self, error: str | None, unpublished: dict[str, str], pages: bool = True) -> None:
+        """Serve what is now in the output folder with `error` above it, and reload the open pages
+        (`pages` False: only the search index changed, and only search pages reload)."""
         with self.changed:
             self.error = error
             self.unpublished = unpublished
             self.generation += 1
+            if pages or error:
+                self.built = self.generation
             self.changed.notify_all()
-        if error:
-            click.echo(error, err=True)
-        else:
-            click.echo(f"Rebuilt (build {self.generation}).", err=True)
 
     def wait(self, seen: int, timeout: float) -> int:
         """Block until a build newer than `seen` finishes, or `timeout` seconds pass."""
         with self.changed:
             self.changed.wait_for(lambda: self.generation != seen, timeout=timeout)
             return self.generation
+
+
+def _told(exc: Exception) -> str:
+    """What went wrong, as the preview shows it."""
+    told = explain(exc)
+    if isinstance(told, BuildError):
+        return "\n".join(p.format() for p in told.problems)
+    if isinstance(told, InternalError):
+        return f"{told.trace}\nThis is a bug in the portal, not a mistake in your files: please report it."
+    return told.format_message()
 
 
 class PreviewHandler(http.server.SimpleHTTPRequestHandler):
@@ -172,7 +196,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             while True:
                 current = self.preview.wait(seen, timeout=15)
                 # A comment line every 15 s keeps idle connections open through proxies.
-                message = f"data: {current}\n\n" if current != seen else ": idle\n\n"
+                if current == seen:
+                    message = ": idle\n\n"
+                elif self.preview.built > seen:
+                    message = f"data: {current}\n\n"
+                else:
+                    message = f"event: search\ndata: {current}\n\n"
                 self.wfile.write(message.encode())
                 self.wfile.flush()
                 seen = current
@@ -224,23 +253,35 @@ def check_preview_output(root: Path, output: Path) -> None:
 
 
 def build_preview(root: Path, output: Path, drafts: bool) -> dict[str, str]:
-    """One preview build into `output`; return the pages it shows that the published site would not."""
+    """One preview build into `output`; return the pages it shows that the published site would not.
+
+    The search bundles an edit reaches keep their earlier index until finish_preview, so the
+    edited page is shown without waiting for Pagefind.
+    """
     from .build import build
 
-    return build(root, output, drafts=drafts, future=drafts).unpublished
+    return build(root, output, drafts=drafts, future=drafts, preview=True).unpublished
+
+
+def finish_preview(root: Path, output: Path) -> bool:
+    """Bring the preview's search index up to date after build_preview; return whether it changed."""
+    from .build import finish_preview as finish
+
+    return finish(root, output)
 
 
 def _stop_on_signal(signum, frame):
     raise KeyboardInterrupt
 
 
-def serve(root: Path, output: Path, port: int, build) -> None:
-    """Serve `output` with live reload until interrupted, building it first and after every change."""
+def serve(root: Path, output: Path, port: int, build, after=None) -> None:
+    """Serve `output` with live reload until interrupted, building it first and after every change
+    (and calling `after` once each build is shown)."""
     # A shell without job control starts background jobs with SIGINT ignored, and Python then
     # leaves it ignored: Ctrl+C (or `kill`) must stop the preview however it was started.
     signal.signal(signal.SIGINT, _stop_on_signal)
     signal.signal(signal.SIGTERM, _stop_on_signal)
-    preview = Preview(build)
+    preview = Preview(build, after)
     # Bound before the first build: a port in use is known at once, not after a long build.
     server = make_server(preview, output, port)
     stop = threading.Event()

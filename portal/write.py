@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import errno
 import hashlib
@@ -78,6 +79,7 @@ class Staging:
         except OSError as exc:
             raise output_error(exc, Path(exc.filename or output)) from None
         self.previous = previous if isinstance(previous, dict) else {}
+        self._previous_names: list[str] | None = None  # sorted, once a folder of them is asked for
         self.manifest: dict[str, tuple] = {}
         # Plain strings, not Path objects: a large site passes tens of thousands of names through here.
         self._folder, self._output = str(self.folder), str(self.output)
@@ -98,12 +100,7 @@ class Staging:
 
     def path(self, name: str) -> str:
         """Where the file `name` (a path from the site root) goes, its folder made."""
-        target = os.path.join(self._folder, _safe_relative(name))
-        parent = os.path.dirname(target)
-        if parent not in self._made:
-            os.makedirs(parent, exist_ok=True)
-            self._made.add(parent)
-        return target
+        return self._target(_safe_relative(name))
 
     def write(self, name: str, content: bytes, key: str | None = None) -> None:
         """Write one file of the new site; `key` names what it was made from."""
@@ -157,20 +154,39 @@ class Staging:
         known = self.previous.get(name)
         if key is None or known is None or known[0] != key:
             return False
-        source = os.path.join(self._output, _safe_relative(name))
+        relative = _safe_relative(name)
+        source = f"{self._output}/{relative}"
         try:
             stat = os.stat(source)
-            if (stat.st_size, stat.st_mtime_ns) != tuple(known[1:]):
+            if stat.st_size != known[1] or stat.st_mtime_ns != known[2]:
                 return False
-            os.link(source, self.path(name))
+            os.link(source, self._target(relative))
         except OSError:
             return False
         self.manifest[name] = known
         return True
 
+    def _target(self, relative: str) -> str:
+        """The staging path of the checked relative name `relative`, its folder made."""
+        target = f"{self._folder}/{relative}"
+        parent = target.rpartition("/")[0]
+        if parent not in self._made:
+            os.makedirs(parent, exist_ok=True)
+            self._made.add(parent)
+        return target
+
+    def _names_under(self, folder: str) -> list[str]:
+        """The current site's file names under `folder`, in order."""
+        if self._previous_names is None:
+            self._previous_names = sorted(self.previous)
+        prefix, names = f"{folder}/", self._previous_names
+        start = bisect.bisect_left(names, prefix)
+        end = bisect.bisect_left(names, prefix[:-1] + chr(ord("/") + 1), start)  # past every name with the prefix
+        return names[start:end]
+
     def reuse_folder(self, folder: str, key: str) -> bool:
         """Hard-link every file under `folder` from the current site if all were made from `key`."""
-        names = [name for name in self.previous if name.startswith(f"{folder}/")]
+        names = self._names_under(folder)
         if not names or any(self.previous[name][0] != key for name in names):
             return False
         if all(self.reuse(name, key) for name in sorted(names)):
@@ -182,6 +198,11 @@ class Staging:
             self.manifest.pop(name, None)
         return False
 
+    def keep_folder(self, folder: str) -> bool:
+        """Hard-link every file under `folder` from the current site as it is, if all were made from one key."""
+        keys = {self.previous[name][0] for name in self._names_under(folder)}
+        return len(keys) == 1 and self.reuse_folder(folder, keys.pop())
+
     def link(self, name: str, folder: str) -> None:
         """Give the written file `name` a second name inside `folder` of the staging folder (a hard link)."""
         target = self.path(f"{folder}/{name}")
@@ -191,23 +212,30 @@ class Staging:
         except OSError:
             shutil.copyfile(source, target)
 
-    def swap(self, before_swap: Callable[[Path], None] | None = None) -> None:
-        """Put the new site in place of the old one in one step: `output` is never missing, even if killed."""
+    def swap(self, before_swap: Callable[[Path], None] | None = None, remove_later: bool = False) -> None:
+        """Put the new site in place of the old one in one step: `output` is never missing, even if killed.
+
+        `remove_later`: the old site is only renamed, for the next build into `output` (or
+        remove_leftovers) to delete, so whoever waits for the new site need not wait for that.
+        """
         if before_swap is not None:
             before_swap(self.folder)
         try:
             os.chmod(self.folder, 0o755)
-            self._swap()
+            self._swap(remove_later)
         except OSError as exc:
             raise output_error(exc, self.output) from None
 
-    def _swap(self) -> None:
+    def _swap(self, remove_later: bool) -> None:
         output = self.output
         if not os.path.lexists(output):
             os.replace(self.folder, output)
         elif exchange(self.folder, output):
             # The staging name now holds the old site; a build killed here leaves it for the next to remove.
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if remove_later:
+                os.replace(self.folder, tempfile.mktemp(prefix=f"{output.name}.retired-", dir=output.parent))
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
         else:
             # No atomic exchange on this system (or file system): two renames, with a short gap.
             retired = Path(tempfile.mkdtemp(prefix=f"{output.name}.tmp-{os.getpid()}-", dir=output.parent))
@@ -262,9 +290,10 @@ def exchange(first: Path, second: Path) -> bool:
 
 def remove_leftovers(output: Path) -> None:
     """Delete the staging folders of builds into `output` that were killed before they could clean up."""
-    # Current names carry the builder's process id; the older `.tmp-`/`.old-` names had none.
+    # Current names carry the builder's process id; the older `.tmp-`/`.old-` names had none, and
+    # a `.retired-` folder is an old site that its build left for later (Staging.swap).
     current = re.compile(re.escape(output.name) + r"\.tmp-(\d+)-[a-z0-9_]{8}")
-    legacy = re.compile(re.escape(output.name) + r"\.(?:tmp|old)-[a-z0-9_]{8}")
+    legacy = re.compile(re.escape(output.name) + r"\.(?:tmp|old|retired)-[a-z0-9_]{8}")
     try:
         names = sorted(os.listdir(output.parent))
     except OSError:

@@ -250,6 +250,59 @@ def test_an_edited_announcement_re_indexes_its_own_language_and_year_only(newsro
     assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
 
 
+def test_a_preview_build_shows_the_edit_first_and_its_search_index_follows(newsroom, tmp_path, monkeypatch):
+    from portal.build import finish_preview
+
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    site = root / "site"
+    bundle = "pagefind/en/news/2024/"  # the edited English announcement's bundle
+    index_before = {name: digest for name, digest in tree_digest(site).items() if name.startswith(bundle)}
+    indexed = _record_indexing(monkeypatch)
+    _edit_article(root)
+    build(root, site, clock=CLOCK, jobs=2, preview=True)
+    assert indexed == []  # the pages are in place before Pagefind runs
+    shown = tree_digest(site)
+    assert {name: digest for name, digest in shown.items() if name.startswith(bundle)} == index_before
+    assert [name for name in os.listdir(root) if name.startswith(("site.retired-", "site.tmp-"))]  # the old site, left for later
+
+    assert finish_preview(root, site) is True
+    assert indexed == ["en/news/2024"]
+    assert not [name for name in os.listdir(root) if name.startswith(("site.retired-", "site.tmp-"))]
+    clean = _clean_build(root, tmp_path / "clean")
+    assert tree_digest(site) == clean
+    # Every file but that bundle's was already the final one.
+    assert {name: digest for name, digest in shown.items() if not name.startswith(bundle)} == \
+        {name: digest for name, digest in clean.items() if not name.startswith(bundle)}
+    assert finish_preview(root, site) is False  # nothing waits any more
+
+
+def test_a_build_after_a_preview_build_brings_the_search_index_up_to_date(newsroom, tmp_path, monkeypatch):
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    _edit_article(root)
+    build(root, root / "site", clock=CLOCK, jobs=2, preview=True)
+    indexed = _record_indexing(monkeypatch)
+    build(root, root / "site", clock=CLOCK, jobs=2)  # no finish_preview: the preview was stopped first
+    assert indexed == ["en/news/2024"]
+    assert not [name for name in os.listdir(root) if name.startswith(("site.retired-", "site.tmp-"))]
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
+def test_a_preview_site_edited_by_hand_is_not_indexed_but_built_again(newsroom, tmp_path):
+    from portal.build import finish_preview
+
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    _edit_article(root)
+    build(root, root / "site", clock=CLOCK, jobs=2, preview=True)
+    (root / "site/index.html").write_text("defaced", encoding="utf-8")
+    assert finish_preview(root, root / "site") is False
+    assert (root / "site/index.html").read_text(encoding="utf-8") == "defaced"
+    build(root, root / "site", clock=CLOCK, jobs=2)
+    assert tree_digest(root / "site") == _clean_build(root, tmp_path / "clean")
+
+
 def test_an_edited_csv_re_indexes_the_data_pages_only(newsroom, tmp_path, monkeypatch):
     root = tmp_path / "project"
     shutil.copytree(newsroom, root)

@@ -166,6 +166,59 @@ def test_a_bug_in_a_rebuild_is_shown_and_the_next_rebuild_still_runs(capsys):
     assert "Traceback" in capsys.readouterr().err
 
 
+def test_what_follows_a_build_runs_once_it_is_shown_and_reloads_search_pages_only(capsys):
+    from portal.errors import BuildError
+    from portal.serve import Preview
+
+    steps = []
+    outcomes = iter([True, BuildError.single("pagefind", "the search index could not be built")])
+
+    def after():
+        steps.append(("after", preview.generation))
+        outcome = next(outcomes)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    preview = Preview(lambda: steps.append(("build", preview.generation)) or {}, after)
+    preview.rebuild()
+    # The pages were shown (generation 1) before the search index was brought up to date (2).
+    assert steps == [("build", 0), ("after", 1)]
+    assert (preview.generation, preview.built, preview.error) == (2, 1, None)
+    preview.rebuild()
+    assert "pagefind: the search index could not be built" in preview.error
+    assert preview.built == preview.generation == 4  # a problem is shown on every page
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_search_event_follows_the_reload_event_of_an_edit(preview):
+    root, address, _process = preview
+    lines = []
+
+    def listen():
+        with urllib.request.urlopen(address + "__preview/events", timeout=60) as stream:
+            for raw in stream:
+                lines.append(raw.decode().strip())
+
+    threading.Thread(target=listen, daemon=True).start()
+    wait_for(lambda: any(line.startswith("data:") for line in lines))
+
+    def quiet() -> bool:  # what an earlier test's edit still sends has arrived
+        seen = len(lines)
+        time.sleep(2)
+        return len(lines) == seen
+
+    wait_for(quiet, 60)
+    before = len(lines)
+    article = root / "content/announcements/2024-02-01-ban-tin-thu.vi.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\nMột câu nữa.\n", encoding="utf-8")
+    wait_for(lambda: "event: search" in lines[before:])
+    sent = [line for line in lines[before:] if line]
+    # The reload of every page, then the search index's event (its data line is its generation).
+    assert sent[0].startswith("data:") and sent[1] == "event: search", sent
+    assert "Một câu nữa." in fetch(address + "news/ban-tin-thu.html")
+
+
 def test_a_port_in_use_is_one_line_with_a_free_port_to_try(tmp_path):
     root = write_project(tmp_path / "p")
     with socket.socket() as taken:

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from ..config import PORTAL_TZ, parse_clock
 from ..errors import Problem
-from ..write import Staging, check_output
+from ..write import Staging, check_output, remove_leftovers
 from .executor import Executor, default_jobs
 from .memo import Memo
 from .record import Record, load_record, sources_digest, write_record
 
-__all__ = ["Summary", "build", "default_jobs", "parse_clock"]
+__all__ = ["Summary", "build", "default_jobs", "finish_preview", "parse_clock"]
 
 # Names a file that receives the timings and peak memory of each build (see bench/compare.py).
 STATS_ENV = "P06_BUILD_STATS"
@@ -48,16 +48,20 @@ def _sparing_the_collector(function):
 
 @_sparing_the_collector
 def build(root: Path, output: Path, base_url: str | None = None, progress=None, clock: str | None = None,
-          strict: bool = False, drafts: bool = False, future: bool = False, jobs: int = 1) -> "Summary":
+          strict: bool = False, drafts: bool = False, future: bool = False, jobs: int = 1,
+          preview: bool = False) -> "Summary":
     """Build the whole site from `root` into `output`; nothing is replaced unless every step succeeds.
 
     `drafts` and `future` also publish drafts and announcements scheduled after the clock; `jobs`
     is how many processes share the slow steps (the output is the same for any number).
+    `preview` puts the new site in place as soon as its pages are: search bundles whose pages
+    changed keep their earlier index and the old site is deleted later, both by finish_preview.
     """
     check_output(output, root)
     memo, progress, timer, moment = Memo(root), progress or _no_progress, _Timer(), parse_clock(clock)
     sources = sources_digest(root, (base_url, strict, drafts, future), moment.astimezone(PORTAL_TZ).date())
     if (last := load_record(memo, output)) and last.describes(output, sources, moment):  # nothing to do
+        remove_leftovers(output.resolve())  # of builds killed since, which a build with work does first
         memo.prune()
         return timer.finish(last.summary)
     from .stages import (CHART_SOURCES, load_inputs, make_metas, make_unpublished, plan_editions, prepare_charts,
@@ -81,14 +85,37 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
                                       executor, progress)
             write_indexes(inputs.config, editions, metas, staging)
             timer.lap("make")
-            write_search_index(staging, searchable, memo)
-            staging.swap()
+            pending = write_search_index(staging, searchable, memo, later=preview)
+            staging.swap(remove_later=preview)
     summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
                       len(inputs.datasets), 0.0, inputs.warnings,
                       make_unpublished(inputs.news, inputs.clock, inputs.config) if drafts or future else {})
-    write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary))
+    write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary, pending))
     memo.prune()
     return timer.finish(summary)
+
+
+def finish_preview(root: Path, output: Path) -> bool:
+    """What a build with `preview` left for later: index the search bundles it left as they were
+    and swap them in, and delete the old site; return whether the search index changed (not when
+    none waited, nor when the site was changed since)."""
+    memo = Memo(root)
+    remove_leftovers(output.resolve())
+    last = load_record(memo, output)
+    if last is None or not last.pending:
+        return False
+    from .output import write_search_index  # when needed
+    from .stages import BUNDLE_DIR
+
+    waiting = tuple(f"{BUNDLE_DIR}/{bundle}/" for bundle in last.pending)
+    with Staging(output, last.manifest) as staging:
+        for name, (key, *_facts) in sorted(last.manifest.items()):
+            if not name.startswith(waiting) and not staging.reuse(name, key):
+                return False  # edited since: the next build, which the record asks for, makes it whole
+        write_search_index(staging, last.pending, memo)
+        staging.swap()
+    write_record(memo, output, dataclasses.replace(last, manifest=staging.manifest, pending=None))
+    return True
 
 
 @dataclass(frozen=True)

@@ -110,15 +110,25 @@ def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
     write_files(staging, files)
 
 
-def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, str]]], memo: Memo) -> None:
-    """Index each search bundle's pages (see search.index_bundle), or link or copy a bundle whose pages did not change."""
-    source = staging.folder / SEARCH_INPUT
+def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, str]]], memo: Memo,
+                       later: bool = False) -> dict[str, list[tuple[str, str]]]:
+    """Index each search bundle's pages (see search.index_bundle), or link or copy a bundle whose pages did not change.
+
+    `later`: a bundle whose pages changed keeps its current index for now, if it has one (see
+    finish_preview); return those bundles, with their pages, to be indexed once the site is in place.
+    """
+    source, pending = staging.folder / SEARCH_INPUT, {}
     try:
         for bundle, made_from in sorted(searchable.items()):
             if not made_from:  # nothing to search, no bundle
                 continue
             folder, key = f"{BUNDLE_DIR}/{bundle}", memo.key("search-index", *index_inputs(made_from))
             if staging.reuse_folder(folder, key):
+                continue
+            # The index it had is a whole one (its pages' words, each at its address): the search
+            # page works with it, and finds the edited page's new words once it is indexed again.
+            if later and staging.keep_folder(folder):
+                pending[bundle] = made_from
                 continue
             stored = memo.get_object(key)
             if isinstance(stored, dict) and stored:
@@ -134,6 +144,7 @@ def write_search_index(staging: Staging, searchable: dict[str, list[tuple[str, s
             memo.put_object(key, made)
     finally:
         shutil.rmtree(source, ignore_errors=True)
+    return pending
 
 
 def write_files(staging: Staging, files: dict[str, bytes], key: str | None = None) -> None:

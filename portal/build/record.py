@@ -29,11 +29,12 @@ class Record:
     until: dt.datetime | None  # when the published news next changes (None: nothing scheduled)
     manifest: dict  # output file name -> (key, size, modification time in ns)
     summary: object  # the build's Summary
+    pending: dict | None = None  # search bundles left with their earlier index -> their pages (see finish_preview)
 
     def describes(self, output: Path, sources: str, moment: dt.datetime) -> bool:
         """Whether a build now, from `sources`, would give the very site that `output` holds."""
-        if self.sources != sources or (self.until is not None and moment >= self.until):
-            return False  # an input changed, or an announcement is due to appear or expire
+        if self.sources != sources or (self.until is not None and moment >= self.until) or self.pending:
+            return False  # an input changed, an announcement is due to appear or expire, or search lags
         return _holds(output, self.manifest)
 
     def changed(self, sources: dict, parts: tuple[str, ...]) -> bool:
