@@ -343,3 +343,52 @@ def test_unknown_address_gets_a_404_page_whose_links_work(browser, server):
     page.get_by_role("link", name="Go to the home page").click()
     assert page.url == server + "en/index.html"
     page.context.close()
+
+
+def test_the_preview_reloads_every_page_after_a_build_and_search_pages_after_their_index(browser, tmp_path):
+    from portal.serve import Preview, make_server
+
+    (tmp_path / "search.html").write_text('<!DOCTYPE html><html lang="en"><head><title>Search</title></head><body>'
+                                          '<div data-search-bundle="pagefind/en/data/pagefind.js"></div></body></html>')
+    (tmp_path / "news.html").write_text('<!DOCTYPE html><html lang="en"><head><title>News</title></head><body>'
+                                        '<p>An announcement.</p></body></html>')
+    indexed = threading.Event()
+    preview = Preview(lambda: {}, lambda: indexed.wait(30))
+    httpd = make_server(preview, tmp_path, 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    address = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    pages, listening = {}, {}
+    try:
+        for name in ("search", "news"):
+            pages[name] = page = browser.new_page()
+            listening[name] = []
+            page.on("request", lambda request, name=name: "__preview/events" in request.url and listening[name].append(1))
+            page.goto(f"{address}{name}.html")
+
+        def mark_when_listening(loads: int) -> None:
+            for name, page in pages.items():  # the reload script has asked for the events, and had the first
+                deadline = time.monotonic() + 30
+                while len(listening[name]) < loads and time.monotonic() < deadline:
+                    page.wait_for_timeout(50)
+                page.wait_for_timeout(500)
+                page.evaluate("window.__unchanged = true")
+
+        def still_marked() -> dict[str, bool]:
+            return {name: page.evaluate("window.__unchanged === true") for name, page in pages.items()}
+
+        mark_when_listening(1)
+        rebuild = threading.Thread(target=preview.rebuild)
+        rebuild.start()  # built: every page reloads; the search index is not ready yet
+        for page in pages.values():
+            page.wait_for_function("window.__unchanged !== true")
+        mark_when_listening(2)
+        indexed.set()  # the search index is ready: the search page alone reloads
+        rebuild.join(30)
+        pages["search"].wait_for_function("window.__unchanged !== true")
+        pages["news"].wait_for_timeout(1500)
+        assert still_marked() == {"search": False, "news": True}
+    finally:
+        for page in pages.values():
+            page.close()
+        httpd.shutdown()
+        httpd.server_close()
