@@ -75,26 +75,44 @@ def make_organisation(package: dict, lang: str) -> dict | None:
     return None
 
 
-def make_metas(config: Config, editions, images: dict, package: dict) -> dict[tuple[str, str], PageMeta]:
-    """PageMeta of every page of every edition, by (language code, page key)."""
-    metas = {}
-    codes = {}
+@dataclass(frozen=True)
+class HeadFacts:
+    """What the heads of one language's pages draw on besides the page itself (see make_head_facts)."""
+
+    titles: dict  # page key -> (title, path), for breadcrumbs
+    organisation: dict | None  # the publisher, as schema.org data
+    alternates: dict  # page key -> the Open Graph locales of its other languages
+    images: dict  # page key -> preview image description
+    province: str | None
+
+
+def make_head_facts(config: Config, editions, images: dict, package: dict) -> dict[str, HeadFacts]:
+    """HeadFacts of each language, by code; `images` maps (language code, page key) to a preview image."""
+    codes: dict[str, list[str]] = {}
     locales = {edition.lang.code: og_locale(edition.lang) for edition in editions}
     for edition in editions:
         for page in edition.pages:
             codes.setdefault(page.key, []).append(edition.lang.code)
+    facts = {}
     for edition in editions:
-        lang, data, pages, _ = edition.lang, edition.data, edition.pages, edition.data.gettext
-        titles = {page.key: (page.title, page.dest_path) for page in pages}
+        lang, data = edition.lang, edition.data
         organisation = make_organisation(package, lang.code)
         if organisation:
             organisation["@id"] = config.base_url + "#publisher"
-        province = province_name(data.datasets, config.province_code)
-        for page in pages:
-            others = tuple(locales[code] for code in codes[page.key] if code != lang.code)
-            metas[(lang.code, page.key)] = make_page_meta(page, config, data, titles, organisation, others,
-                                                          images.get((lang.code, page.key)), _, province)
-    return metas
+        facts[lang.code] = HeadFacts(
+            titles={page.key: (page.title, page.dest_path) for page in edition.pages},
+            organisation=organisation,
+            alternates={page.key: tuple(locales[code] for code in codes[page.key] if code != lang.code)
+                        for page in edition.pages},
+            images={key: image for (code, key), image in images.items() if code == lang.code},
+            province=province_name(data.datasets, config.province_code))
+    return facts
+
+
+def make_head(page, config: Config, data, facts: HeadFacts) -> PageMeta:
+    """The PageMeta of one page of the language of `data`."""
+    return make_page_meta(page, config, data, facts.titles, facts.organisation, facts.alternates[page.key],
+                          facts.images.get(page.key), data.gettext, facts.province)
 
 
 def make_page_meta(page, config: Config, data, titles: dict, organisation: dict | None,

@@ -13,27 +13,28 @@ ROBOTS = "robots.txt"
 QUOTE = {'"': "&quot;"}
 
 
-def make_sitemap(config: Config, editions, metas: dict) -> bytes:
+def make_sitemap(config: Config, editions, listed: dict) -> bytes:
     """A sitemap of every listed page, each with its hreflang alternates and the date it last changed.
 
-    `metas` maps (language code, page key) to the page's PageMeta. Written as text: ElementTree's
-    namespace prefixes are global and would leak into the feeds.
+    `listed` maps (language code, page key) of each page that belongs in it to its canonical address
+    and that date (PageMeta.canonical, .lastmod). Written as text: ElementTree's namespace prefixes
+    are global and would leak into the feeds.
     """
     versions: dict[str, dict[str, str]] = {}
     for edition in editions:
         for page in edition.pages:
-            if metas[(edition.lang.code, page.key)].listed:
-                versions.setdefault(page.key, {})[edition.lang.code] = metas[(edition.lang.code, page.key)].canonical
+            if (edition.lang.code, page.key) in listed:
+                versions.setdefault(page.key, {})[edition.lang.code] = listed[(edition.lang.code, page.key)][0]
     default = config.default_language.code
     lines = ["<?xml version='1.0' encoding='utf-8'?>", f'<urlset xmlns="{SITEMAP_NS}" xmlns:xhtml="{XHTML_NS}">']
     for edition in editions:
         for page in edition.pages:
-            meta = metas[(edition.lang.code, page.key)]
-            if not meta.listed:
+            if (edition.lang.code, page.key) not in listed:
                 continue
-            lines += [" <url>", f"  <loc>{escape(meta.canonical)}</loc>"]
-            if meta.lastmod:
-                lines.append(f"  <lastmod>{meta.lastmod.isoformat()}</lastmod>")
+            canonical, lastmod = listed[(edition.lang.code, page.key)]
+            lines += [" <url>", f"  <loc>{escape(canonical)}</loc>"]
+            if lastmod:
+                lines.append(f"  <lastmod>{lastmod.isoformat()}</lastmod>")
             alternates = versions[page.key]
             if len(alternates) > 1:
                 codes = [lg.code for lg in config.languages if lg.code in alternates]

@@ -64,12 +64,13 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
         remove_leftovers(output.resolve())  # of builds killed since, which a build with work does first
         memo.prune()
         return timer.finish(last.summary)
-    from .stages import (CHART_SOURCES, load_inputs, make_metas, make_unpublished, plan_editions, prepare_charts,
+    from .stages import (CHART_SOURCES, load_inputs, make_head_facts, make_unpublished, plan_editions, prepare_charts,
                          render_pages, start_charts, write_assets, write_indexes, write_release,
                          write_search_index)  # when needed
     drawing_likely = last is None or last.changed(sources, CHART_SOURCES)
-    # The early workers' head start on the charts overlaps the reading of the inputs.
-    with Executor(jobs, partial(prepare_charts, memo.shared.folder, drawing_likely)) as executor:
+    # The early workers' head start on the charts overlaps the reading of the inputs; without
+    # charts likely to be made, none are forked (a chart to make after all gets fresh workers).
+    with Executor(jobs, partial(prepare_charts, memo.shared.folder), early=drawing_likely) as executor:
         inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
         editions = plan_editions(inputs, drafts, future, memo)
         # Unchanged files are linked from the current site; the workers that write charts into
@@ -80,12 +81,12 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
             charts = drawing.place(progress)
             executor.close_early()  # the pages need none of its memory, and are made by fresh workers
             assets = write_assets(root, charts.bundle, staging)
-            metas = make_metas(inputs.config, editions, charts.og_images, inputs.package)
-            searchable = render_pages(root, inputs.config, editions, assets, charts, metas, release, staging, memo,
-                                      executor, progress)
-            write_indexes(inputs.config, editions, metas, staging)
+            heads = make_head_facts(inputs.config, editions, charts.og_images, inputs.package)
+            pages = render_pages(root, inputs.config, editions, assets, charts, heads, release, staging, memo,
+                                 executor, progress)
+            write_indexes(inputs.config, editions, pages.listed, staging)
             timer.lap("make")
-            pending = write_search_index(staging, searchable, memo, later=preview)
+            pending = write_search_index(staging, pages.searchable, memo, later=preview)
             staging.swap(remove_later=preview)
     summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
                       len(inputs.datasets), 0.0, inputs.warnings,

@@ -143,17 +143,13 @@ def make_chart(config: Config, folder: Path | None, shared: Path | None, destina
 CHART_SOURCES = ("options", "site.toml", "data", "locales")
 
 
-def prepare_charts(folder: Path | None, start: bool = False) -> None:
-    """Make the measurement fonts ahead of the first chart and, with `start` (charts are likely to be
-    made), start the chart libraries too: an early worker does it while the build reads its inputs."""
+def prepare_charts(folder: Path | None) -> None:
+    """Make the measurement fonts (if missing) and start the chart libraries ahead of the first chart:
+    an early worker does it while the build reads its inputs, when charts are likely to be made."""
     try:
-        if start:
-            executor_mod.fork_unsafe = True  # vl-convert's threads would not survive a fork
-            _use_fonts(folder)
-            charts_mod.start_runtime()
-        elif folder is not None and not any((folder / fonts.FOLDER).glob("*/done")):
-            # Fonts already made are checked when the first chart needs them, if one does.
-            fonts.load_measure_fonts(folder, charts_mod.MEASURE_FONTS)
+        executor_mod.fork_unsafe = True  # vl-convert's threads would not survive a fork
+        _use_fonts(folder)
+        charts_mod.start_runtime()
     except Exception:  # noqa: BLE001 - a head start that fails only costs time; the chart itself reports
         pass
 

@@ -104,13 +104,16 @@ class Executor:
     """The worker pools of one build: `jobs` processes, the first pool forked at the start while the
     build is still small (charts), later ones forked when a step needs them (pages)."""
 
-    def __init__(self, jobs: int, prepare: Callable | None = None):
+    def __init__(self, jobs: int, prepare: Callable | None = None, early: bool = True):
         self.jobs, self.prepare = jobs, prepare  # prepare(): run by each early worker as it starts
+        # False: no early workers; a step for them, if any, gets fresh ones (see map_early).
+        self.wants_early = early
         self._stack = contextlib.ExitStack()
         self.early = None
 
     def __enter__(self) -> "Executor":
-        self.early = self._stack.enter_context(early_pool(self.jobs, self.prepare))
+        if self.wants_early:
+            self.early = self._stack.enter_context(early_pool(self.jobs, self.prepare))
         return self
 
     def __exit__(self, *exc) -> None:

@@ -98,10 +98,10 @@ def _written(staging: Staging, memo: Memo, kind: str, inputs: tuple, write) -> d
     return facts
 
 
-def write_indexes(config, editions, metas: dict, staging: Staging) -> None:
-    """Write each language's feed, the sitemap, robots.txt and the _headers file."""
+def write_indexes(config, editions, listed: dict, staging: Staging) -> None:
+    """Write each language's feed, the sitemap (of the pages `listed`: see make_sitemap), robots.txt and the _headers file."""
     files = {feed_path(edition.lang): make_feed(config, edition.data) for edition in editions}
-    files[SITEMAP] = make_sitemap(config, editions, metas)
+    files[SITEMAP] = make_sitemap(config, editions, listed)
     files[ROBOTS] = make_robots(config)
     search_pages = [page.dest_path for edition in editions for page in edition.pages if page.kind == "search"]
     embeds = [page.dest_path for edition in editions for page in edition.pages if page.kind == EMBED_KIND]

@@ -12,6 +12,7 @@ from ..config import Config
 from ..embed import make_embed_pages
 from ..i18n import Formatter
 from ..indicators import Indicator, make_indicator
+from ..metadata import make_head
 from ..news import Publishing, make_news_pages, make_published, make_related
 from ..render import TEMPLATES_DIR, Edition, SiteData, make_alternates, make_environment, make_pages, render_page
 from ..search import page_csp, search_part
@@ -52,9 +53,17 @@ def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter, translations
                                dataset=dataset)
 
 
-def render_pages(root: Path, config: Config, editions, assets: dict, charts, metas: dict, release: dict,
-                 staging: Staging, memo: Memo, executor, progress) -> dict[str, list[tuple[str, str]]]:
-    """Render every page of every edition into `staging`; return the searchable pages by search bundle."""
+@dataclasses.dataclass
+class RenderedPages:
+    """What the later steps need of the pages once they are in the staging folder."""
+
+    searchable: dict[str, list[tuple[str, str]]]  # search bundle -> (page path, what it was made from)
+    listed: dict[tuple[str, str], tuple]  # (language code, page key) -> (address, last change), for the sitemap
+
+
+def render_pages(root: Path, config: Config, editions, assets: dict, charts, heads: dict, release: dict,
+                 staging: Staging, memo: Memo, executor, progress) -> RenderedPages:
+    """Render every page of every edition into `staging`, its head made from `heads` (see make_head_facts)."""
     alternates = make_alternates(editions)
     envs = {}
     for edition in editions:
@@ -62,25 +71,28 @@ def render_pages(root: Path, config: Config, editions, assets: dict, charts, met
         # Compiled before the workers fork, so each of them need not compile the templates again.
         for kind in sorted({page.kind for page in edition.pages}):
             env.get_template(f"{kind}.html")
-    renderer = PageRenderer(root, config, editions, envs, assets, charts.files, metas, alternates, release, staging, memo)
+    renderer = PageRenderer(root, config, editions, envs, assets, charts.files, heads, alternates, release, staging, memo)
     jobs = [(edition, page) for edition in editions for page in edition.pages]
-    searchable: dict[str, list[tuple[str, str]]] = {}
-    for (edition, page), (entry, search_key) in zip(jobs, progress(executor.map(renderer, jobs), "Pages", len(jobs))):
+    done = RenderedPages({}, {})
+    for (edition, page), (entry, search_key, listed) in zip(jobs, progress(executor.map(renderer, jobs), "Pages", len(jobs))):
         staging.manifest[page.dest_path] = entry  # a worker records into its own copy of `staging`
         if search_key is not None:
-            searchable.setdefault(f"{edition.lang.code}/{search_part(page)}", []).append((page.dest_path, search_key))
-    return searchable
+            done.searchable.setdefault(f"{edition.lang.code}/{search_part(page)}", []).append((page.dest_path, search_key))
+        if listed is not None:
+            done.listed[(edition.lang.code, page.key)] = listed
+    return done
 
 
 class PageRenderer:
     """Renders one page into the staging folder, or links it from the current site when its inputs are unchanged.
 
     A page's key is a fingerprint of everything its template receives, plus the templates themselves.
+    Its head (PageMeta) is made here too, by the workers, as part of it.
     """
 
-    def __init__(self, root: Path, config: Config, editions, envs: dict, assets: dict, charts: dict, metas: dict,
+    def __init__(self, root: Path, config: Config, editions, envs: dict, assets: dict, charts: dict, heads: dict,
                  alternates: dict, release: dict, staging: Staging, memo: Memo):
-        self.config, self.envs, self.assets, self.charts, self.metas = config, envs, assets, charts, metas
+        self.config, self.envs, self.assets, self.charts, self.heads = config, envs, assets, charts, heads
         self.alternates, self.release, self.staging, self.memo = alternates, release, staging, memo
         self.templates = _folder_digest(root / TEMPLATES_DIR)
         # What every page of a language receives alike is fingerprinted once, not with each page.
@@ -88,12 +100,13 @@ class PageRenderer:
                                                            assets, charts[edition.lang.code], release)
                        for edition in editions}
 
-    def __call__(self, job) -> tuple[tuple, str | None]:
-        """Make one page; return its manifest entry and, for an indexed page, what it was made from."""
+    def __call__(self, job) -> tuple[tuple, str | None, tuple | None]:
+        """Make one page; return its manifest entry, what it was made from when search indexes it,
+        and its address and last change when the sitemap lists it."""
         edition, page = job
         lang, data = edition.lang, edition.data
-        meta = self.metas.get((lang.code, page.key))
-        extra = {"release": self.release, **({"meta": meta} if meta is not None else {})}
+        meta = make_head(page, self.config, data, self.heads[lang.code])
+        extra = {"release": self.release, "meta": meta}
         alternates, charts, csp = self.alternates[page.key], self.charts[lang.code], page_csp(page, CSP)
         shared, described = self.shared[lang.code], self.memo.fingerprint(page, alternates, csp, meta)
         key = self.memo.key("page", self.templates, shared, described) if shared and described else None
@@ -103,9 +116,7 @@ class PageRenderer:
             ).encode("utf-8"), bytes)
             self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
         entry = self.staging.manifest[page.dest_path]
-        if meta is not None and meta.search:
-            return entry, entry[0]
-        return entry, None
+        return entry, entry[0] if meta.search else None, (meta.canonical, meta.lastmod) if meta.listed else None
 
 
 class _TemplateStore(jinja2.BytecodeCache):
