@@ -59,7 +59,9 @@ def frame_chart(chart, dataset: Dataset, lang: Language, as_of: str, _, config: 
     font = escape(FONT, QUOTE)
     parts = [f'<text x="{x:.1f}" y="{top:.1f}" font-family="{font}" font-size="{TITLE_SIZE}" font-weight="700" '
              f'fill="{TEXT_COLOUR}" {anchor}>{escape(chart.title)}</text>']
-    inner = re.sub(r"^\s*(<\?xml[^>]*>\s*)?<svg ", f'<svg x="{PAD}" y="{chart_top:.1f}" ', svg, count=1)
+    # Not clipped to its own box (the chart stays inside it anyway): a clip costs the PNG's renderer
+    # a mask of the whole image, 60 % of its time.
+    inner = re.sub(r"^\s*(<\?xml[^>]*>\s*)?<svg ", f'<svg x="{PAD}" y="{chart_top:.1f}" overflow="visible" ', svg, count=1)
     parts.append(inner)
     for n, line in enumerate(notes):
         parts.append(f'<text x="{x:.1f}" y="{notes_top + n * line_height:.1f}" font-family="{font}" font-size="{NOTE_SIZE}" '
