@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from xml.sax.saxutils import escape
 
-from .charts import FONT, TEXT_COLOUR, convert
+from .charts import FONT, TEXT_COLOUR, svg_to_png
 from .config import Config, Language
 from .data import Dataset
 from .render import page_path
@@ -33,7 +33,7 @@ def make_chart_images(chart, dataset: Dataset, lang: Language, headline_as_of: s
 
     svg = frame_chart(chart, dataset, lang, headline_as_of, _, config)
     paths = image_paths(chart.slug, chart.lang)
-    return {paths["svg"]: svg.encode("utf-8"), paths["png"]: smaller_png(convert("svg_to_png", svg, scale=PNG_SCALE))}
+    return {paths["svg"]: svg.encode("utf-8"), paths["png"]: smaller_png(svg_to_png(svg, PNG_SCALE))}
 
 
 def frame_chart(chart, dataset: Dataset, lang: Language, as_of: str, _, config: Config) -> str:

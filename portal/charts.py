@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass
 
@@ -87,27 +88,51 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
     """Make the specs of one chart and render each to SVG with vl-convert (see use_fonts)."""
     specs = make_chart_specs(dataset, province_code, fmt, _)
     locale = fmt.d3_format_locale()
-    svgs = _with_measured_font({size: convert("vegalite_to_svg", json.loads(json.dumps(spec, sort_keys=True)),
-                                              format_locale=locale) for size, spec in specs.items()})
+    svgs = _with_measured_font({size: render_svg(spec, locale) for size, spec in specs.items()})
     return Chart(
         slug=dataset.indicator["slug"], lang=fmt.lang.code,
         title=dataset.titles.get(fmt.lang.code, dataset.name), specs=specs, svgs=svgs,
     )
 
 
+def render_svg(spec: dict, locale: dict) -> str:
+    """The chart of `spec` as SVG, measured with the Latin-only font when all its texts are in Latin letters (see fonts.LATIN_FAMILY)."""
+    spec = json.loads(json.dumps(spec, sort_keys=True))  # a copy, in one key order
+    if not _LATIN_FONT or not svg_fonts.all_latin(json.dumps([spec, locale], ensure_ascii=False)):
+        return convert("vegalite_to_svg", spec, format_locale=locale)
+    spec["config"]["font"] = _LATIN_FONT
+    svg = convert("vegalite_to_svg", spec, format_locale=locale)
+    # The SVG names the fonts a reader's device should draw it with, as the spec does.
+    for quoted in {html.escape(_LATIN_FONT, quote=True), _LATIN_FONT.replace("'", "&apos;"), _LATIN_FONT}:
+        svg = svg.replace(f'font-family="{quoted}"', f'font-family="{quoted.removeprefix(fonts.LATIN_FAMILY + ", ")}"')
+    return svg
+
+
+def svg_to_png(svg: str, scale: float) -> bytes:
+    """`svg` drawn to PNG at `scale`, with the Latin-only font (the same outlines) when all its texts are in Latin letters."""
+    if _LATIN_FONT and svg_fonts.all_latin(svg):
+        svg = svg.replace('font-family="', f'font-family="{fonts.LATIN_FAMILY}, ')
+    return convert("svg_to_png", svg, scale=scale)
+
+
 # The measurement fonts' files by style (see use_fonts), embedded into each SVG; none until fonts are given.
 _FONT_FILES: dict = {}
 _REGISTERED: set = set()
+# FONT with the Latin-only measurement font first, when the fonts given have it.
+_LATIN_FONT = ""
 
 
 def use_fonts(folder) -> None:
     """Measure chart text with the fonts in `folder` (see fonts.load_measure_fonts), and embed them in every SVG, from now on."""
+    global _LATIN_FONT
     _FONT_FILES.clear()
+    _LATIN_FONT = ""
     if folder is not None:
         if str(folder) not in _REGISTERED:
             convert("register_font_directory", str(folder))
             _REGISTERED.add(str(folder))
         _FONT_FILES.update(fonts.measure_files(folder, FONT))
+        _LATIN_FONT = f"{fonts.LATIN_FAMILY}, {FONT}" if _FONT_FILES and fonts.has_latin_faces(folder) else ""
 
 
 def _with_measured_font(svgs: dict[str, str]) -> dict[str, str]:

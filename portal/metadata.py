@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 from babel.core import get_global
 
-from .charts import FONT, TEXT_COLOUR, convert
+from .charts import FONT, TEXT_COLOUR, svg_to_png
 from .config import Config, Language
 from .content import Announcement
 from .data import Dataset
@@ -281,7 +281,7 @@ def make_og_image(svg: str, title: str, lang: Language, alt: str, path: str, con
 
 
 def _png(svg: str, scale: float) -> bytes:
-    return smaller_png(convert("svg_to_png", svg, scale=scale))
+    return smaller_png(svg_to_png(svg, scale))
 
 
 def smaller_png(png: bytes) -> bytes:

@@ -24,9 +24,10 @@ from pathlib import Path
 FAMILY = "p06-chart"
 TEXT_NODE = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
 TAG = re.compile(r"<[^>]+>")
-# Letters, marks and signs of Latin script (Vietnamese included), and general punctuation.
+# Letters, marks and signs of Latin script (Vietnamese included), general punctuation, and the
+# minus sign the charts' numbers are written with.
 LATIN = (range(0x0000, 0x0250), range(0x0300, 0x0370), range(0x1E00, 0x1F00), range(0x2000, 0x2070),
-         range(0x20A0, 0x20D0), range(0x2100, 0x2200))
+         range(0x20A0, 0x20D0), range(0x2100, 0x2200), range(0x2212, 0x2213))
 
 
 def _characters(svg: str) -> dict[str, set[str]]:
@@ -53,6 +54,14 @@ def _options(flavor: str | None):
 
 def _latin(codepoint: int) -> bool:
     return any(codepoint in block for block in LATIN)
+
+
+_NOT_LATIN = re.compile("[^" + "".join(f"\\U{block.start:08x}-\\U{block.stop - 1:08x}" for block in LATIN) + "]")
+
+
+def all_latin(text: str) -> bool:
+    """Whether every character of `text` is of Latin script (Vietnamese included) or general punctuation."""
+    return _NOT_LATIN.search(text) is None
 
 
 # Both caches go by path: the measurement fonts live in a folder named by what they were made from.

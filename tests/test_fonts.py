@@ -50,6 +50,50 @@ def test_no_subset_when_the_first_name_is_installed_or_nothing_matches():
     assert fonts.load_measure_fonts(None, FONT) is None
 
 
+# Draws every shipped indicator chart in one language in a fresh process, measured with the fonts
+# in a given folder, and prints each SVG and the PNG of its wide one.
+RENDER_CHARTS = """
+import json, sys
+from pathlib import Path
+from portal import chart_kinds, charts
+from portal.build.inputs import load_inputs
+from portal.i18n import Formatter, load_translations
+root, folder, code = sys.argv[1:]
+inputs = load_inputs(Path(root), clock="2027-01-01T00:00+07:00")
+charts.use_fonts(Path(folder))
+lang = next(lang for lang in inputs.config.languages if lang.code == code)
+out = {}
+for dataset in inputs.datasets:
+    if dataset.indicator and chart_kinds.views(dataset, inputs.config.province_code):
+        chart = charts.render_chart(dataset, inputs.config.province_code, Formatter(lang), load_translations(lang).gettext)
+        out[chart.slug] = [chart.svgs, charts.svg_to_png(chart.svgs["wide"], 1.5).hex()]
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+@pytest.mark.parametrize("lang", ["vi", "ar"])
+def test_charts_in_latin_letters_come_out_the_same_measured_with_the_latin_only_faces(tmp_path, lang):
+    import shutil
+
+    if fonts.measured_faces(FONT, fonts.installed_fonts() or []) is None:
+        pytest.skip("no installed family of the chart font list has a regular and a bold file")
+    folder = fonts.load_measure_fonts(tmp_path / "memo", FONT)
+    assert fonts.has_latin_faces(folder)
+    without = tmp_path / "without-latin-faces"
+    shutil.copytree(folder, without, ignore=shutil.ignore_patterns(f"{fonts.LATIN_FAMILY}-*"))
+    assert not fonts.has_latin_faces(without)
+
+    def draw(fonts_folder: Path) -> dict:
+        result = subprocess.run([sys.executable, "-c", RENDER_CHARTS, str(ROOT), str(fonts_folder), lang],
+                                capture_output=True, text=True, timeout=300, cwd=ROOT, check=True)
+        return json.loads(result.stdout)
+
+    with_faces = draw(folder)
+    assert with_faces and with_faces == draw(without)
+    # The name the Latin faces are registered under is the build's own: readers' devices never see it.
+    assert not any(fonts.LATIN_FAMILY in svg for svgs, _png in with_faces.values() for svg in svgs.values())
+
+
 def _render(spec: Path, cache: Path, use: bool) -> list[str]:
     result = subprocess.run([sys.executable, "-c", RENDER, str(spec), str(cache), "yes" if use else "no"],
                             capture_output=True, text=True, timeout=120, cwd=ROOT, check=True)
@@ -64,7 +108,8 @@ def test_charts_are_byte_identical_with_the_measurement_fonts(shipped_site, tmp_
     spec = shipped_site / f"charts/eid-accounts.{lang}.wide.vl.json"
     assert _render(spec, tmp_path, use=True) == _render(spec, tmp_path, use=False)
     made = sorted((tmp_path / fonts.FOLDER).glob("*/*.ttf"))
-    assert [p.name for p in made] == ["system-ui-Bold.ttf", "system-ui-Regular.ttf"]
+    assert [p.name for p in made] == [f"{fonts.LATIN_FAMILY}-Bold.ttf", f"{fonts.LATIN_FAMILY}-Regular.ttf",
+                                      "system-ui-Bold.ttf", "system-ui-Regular.ttf"]
     # Far smaller than the fonts they come from: that is the whole point.
     arabic = fonts.arabic_faces(FONT, fonts.installed_fonts() or []) or {}
     for path in made:
