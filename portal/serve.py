@@ -33,6 +33,7 @@ PREVIEW_SCRIPT = """\
   source.onmessage = function (event) {
     if (seen !== null && event.data !== seen) { window.location.reload(); }
     seen = event.data;
+    document.documentElement.setAttribute("data-preview-build", seen);  // listening, at this build
   };
   // The search index follows a build a moment later: only the search page shows it.
   source.addEventListener("search", function () {

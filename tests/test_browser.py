@@ -357,31 +357,26 @@ def test_the_preview_reloads_every_page_after_a_build_and_search_pages_after_the
     httpd = make_server(preview, tmp_path, 0)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     address = f"http://127.0.0.1:{httpd.server_address[1]}/"
-    pages, listening = {}, {}
+    pages = {}
     try:
         for name in ("search", "news"):
             pages[name] = page = browser.new_page()
-            listening[name] = []
-            page.on("request", lambda request, name=name: "__preview/events" in request.url and listening[name].append(1))
             page.goto(f"{address}{name}.html")
 
-        def mark_when_listening(loads: int) -> None:
-            for name, page in pages.items():  # the reload script has asked for the events, and had the first
-                deadline = time.monotonic() + 30
-                while len(listening[name]) < loads and time.monotonic() < deadline:
-                    page.wait_for_timeout(50)
-                page.wait_for_timeout(500)
+        def mark_when_listening() -> None:
+            for page in pages.values():  # the reload script has had the server's first message
+                page.wait_for_function("document.documentElement.hasAttribute('data-preview-build')")
                 page.evaluate("window.__unchanged = true")
 
         def still_marked() -> dict[str, bool]:
             return {name: page.evaluate("window.__unchanged === true") for name, page in pages.items()}
 
-        mark_when_listening(1)
+        mark_when_listening()
         rebuild = threading.Thread(target=preview.rebuild)
         rebuild.start()  # built: every page reloads; the search index is not ready yet
         for page in pages.values():
             page.wait_for_function("window.__unchanged !== true")
-        mark_when_listening(2)
+        mark_when_listening()
         indexed.set()  # the search index is ready: the search page alone reloads
         rebuild.join(30)
         pages["search"].wait_for_function("window.__unchanged !== true")
