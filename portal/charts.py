@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 
@@ -97,15 +96,15 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
 
 def render_svg(spec: dict, locale: dict) -> str:
     """The chart of `spec` as SVG, measured with the Latin-only font when all its texts are in Latin letters (see fonts.LATIN_FAMILY)."""
-    spec = json.loads(json.dumps(spec, sort_keys=True))  # a copy, in one key order
-    if not _LATIN_FONT or not svg_fonts.all_latin(json.dumps([spec, locale], ensure_ascii=False)):
+    text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
+    spec = json.loads(text)  # a copy, in one key order
+    if not _LATIN_FONT or not svg_fonts.all_latin(text + json.dumps(locale, ensure_ascii=False)):
         return convert("vegalite_to_svg", spec, format_locale=locale)
     spec["config"]["font"] = _LATIN_FONT
     svg = convert("vegalite_to_svg", spec, format_locale=locale)
-    # The SVG names the fonts a reader's device should draw it with, as the spec does.
-    for quoted in {html.escape(_LATIN_FONT, quote=True), _LATIN_FONT.replace("'", "&apos;"), _LATIN_FONT}:
-        svg = svg.replace(f'font-family="{quoted}"', f'font-family="{quoted.removeprefix(fonts.LATIN_FAMILY + ", ")}"')
-    return svg
+    # The SVG names the fonts a reader's device should draw it with, as the spec does (svg_to_png
+    # puts the Latin-only name back in front).
+    return svg.replace(f'font-family="{fonts.LATIN_FAMILY}, ', 'font-family="')
 
 
 def svg_to_png(svg: str, scale: float) -> bytes:

@@ -33,11 +33,11 @@ IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*\.(?:jpe?g|png|webp|avif|
 IMAGES_PREFIX = "images/"
 
 MARKDOWN_EXTENSIONS = ["tables", "footnotes", "attr_list", "sane_lists", "smarty", "toc"]
-# Quotation marks as each language prints them; the others keep the English curly quotes.
 # Lists and quotes inside one another deeper than this are a mistake in the text, whatever the
 # Markdown library would make of them (some versions fail on hundreds of levels, others cut them off).
 MAX_NESTING = 64
-NESTING_TAG = re.compile(r"<(/?)(?:ul|ol|blockquote)\b")
+NESTING_TAGS = ("ul", "ol", "blockquote")
+NESTING_TAG = re.compile(rf"<(/?)(?:{'|'.join(NESTING_TAGS)})\b")
 
 
 class NestedTooDeeply(ValueError):
@@ -53,6 +53,7 @@ def nesting_depth(html_text: str) -> int:
     return deepest
 
 
+# Quotation marks as each language prints them; the others keep the English curly quotes.
 QUOTES = {"ar": {"left-double-quote": "&laquo;", "right-double-quote": "&raquo;"}}
 ALLOWED_TAGS = {
     "a", "abbr", "b", "bdi", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
@@ -137,7 +138,7 @@ def make_markup(text: str, lang: str = "en", names: Names = Names(), site_host: 
         _markdown.cache_clear()
         raise
     # Counted first: a whole scan only for texts with that many lists and quotes at all.
-    if sum(converted.count(tag) for tag in ("<ul", "<ol", "<blockquote")) > MAX_NESTING \
+    if sum(converted.count(f"<{tag}") for tag in NESTING_TAGS) > MAX_NESTING \
             and nesting_depth(converted) > MAX_NESTING:
         raise NestedTooDeeply(f"more than {MAX_NESTING} levels")
     # Only raw HTML written in the text can leave a formatting tag open; Markdown's own are balanced.

@@ -189,7 +189,7 @@ class Staging:
         names = self._names_under(folder)
         if not names or any(self.previous[name][0] != key for name in names):
             return False
-        if all(self.reuse(name, key) for name in sorted(names)):
+        if all(self.reuse(name, key) for name in names):
             return True
         removed = os.path.join(self._folder, _safe_relative(folder))
         shutil.rmtree(removed, ignore_errors=True)

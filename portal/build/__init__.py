@@ -105,8 +105,8 @@ def finish_preview(root: Path, output: Path) -> bool:
     last = load_record(memo, output)
     if last is None or not last.pending:
         return False
-    from .output import write_search_index  # when needed
-    from .stages import BUNDLE_DIR
+    from ..search import BUNDLE_DIR  # when needed
+    from .output import write_search_index
 
     waiting = tuple(f"{BUNDLE_DIR}/{bundle}/" for bundle in last.pending)
     with Staging(output, last.manifest) as staging:
