@@ -153,9 +153,9 @@ def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str,
         lines = []
         # The province-wide rows when there are such rows: a feed entry announces, the downloads list.
         unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
-        if unit_field and (rows[unit_field].astype(str) == config.province_code).any():
-            rows = rows[rows[unit_field].astype(str) == config.province_code]
-        for row in dataset.records(rows):
+        if unit_field and any(str(row[unit_field]) == config.province_code for row in rows):
+            rows = [row for row in rows if str(row[unit_field]) == config.province_code]
+        for row in rows:
             cells = [f"{field_title(dataset, f.name, lang.code)}: {format_value(dataset, f.name, row[f.name], data.fmt)}"
                      for f in dataset.fields if row[f.name] is not None and f.name != dataset.time_field]
             lines.append("; ".join(cells))
@@ -164,17 +164,20 @@ def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str,
     return {path: ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"}
 
 
-def _periods(dataset: Dataset) -> list[tuple[str, dt.date, object]]:
+def _periods(dataset: Dataset) -> list[tuple[str, dt.date, list[dict]]]:
     """(period as text, its last day, its rows), newest first."""
     name = dataset.time_field
-    if name is None or dataset.frame.empty:
+    if name is None:
         return []
-    found = []
-    for value, rows in dataset.frame.groupby(name, sort=True):
-        is_year = dataset.field(name).type == "year"
-        day = dt.date(int(value), 12, 31) if is_year else value
-        found.append((str(int(value)) if is_year else value.isoformat(), day, rows))
-    return found[::-1]
+    groups: dict = {}
+    for row in dataset.records():
+        if row[name] is not None:
+            groups.setdefault(row[name], []).append(row)
+    is_year = dataset.field(name).type == "year"
+    # Dates come as ISO text, which sorts as the dates do.
+    return [(str(int(value)) if is_year else value,
+             dt.date(int(value), 12, 31) if is_year else dt.date.fromisoformat(value), groups[value])
+            for value in sorted(groups, reverse=True)]
 
 
 def _units(package: dict, datasets) -> dict[str, dict]:

@@ -109,6 +109,7 @@ def render_svg(spec: dict, locale: dict) -> str:
 
 def svg_to_png(svg: str, scale: float) -> bytes:
     """`svg` drawn to PNG at `scale`, with the Latin-only font (the same outlines) when all its texts are in Latin letters."""
+    svg = svg_fonts.without_fonts(svg)
     if _LATIN_FONT and svg_fonts.all_latin(svg):
         svg = svg.replace('font-family="', f'font-family="{fonts.LATIN_FAMILY}, ')
     return convert("svg_to_png", svg, scale=scale)

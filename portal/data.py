@@ -109,8 +109,14 @@ class Dataset:
 
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
-        frame = self.frame if frame is None else frame
+        if frame is None:  # copies: a caller may add to its rows
+            return [dict(row) for row in self._all_records]
         return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+    @functools.cached_property
+    def _all_records(self) -> tuple[dict, ...]:
+        # Made once: the pages, charts, feeds and downloads of a dataset each go through its rows.
+        return tuple({k: _plain(v) for k, v in row.items()} for row in self.frame.to_dict("records"))
 
     # Kept (in the build's memo, or sent to a worker) with its rows pickled apart and read back only
     # when something asks for them: a rebuild whose pages do not change never loads pandas.
@@ -118,6 +124,7 @@ class Dataset:
         state = dict(self.__dict__)
         for name in ("as_of", "period", "unit_codes"):  # so that asking for them later needs no rows
             state[name] = getattr(self, name)
+        state.pop("_all_records", None)  # made again from the rows, which are kept once
         if "frame" in state:  # else still pickled, as it was read back
             state[_ROWS] = pickle.dumps(state.pop("frame"), protocol=pickle.HIGHEST_PROTOCOL)
         return state

@@ -68,13 +68,14 @@ def format_value(dataset: Dataset, name: str, value, fmt: Formatter) -> str:
 
 def scope_rows(dataset: Dataset, province_code: str, latest_only: bool) -> list[dict]:
     """Province-wide rows (all rows when the dataset has no unit column), optionally of the latest period."""
-    frame = dataset.frame
-    if "unit_code" in frame.columns:
-        frame = frame[frame["unit_code"] == province_code]
+    rows = dataset.records()
+    if "unit_code" in dataset.frame.columns:
+        rows = [row for row in rows if row["unit_code"] == province_code]
     time = dataset.time_field
-    if latest_only and time and len(frame):
-        frame = frame[frame[time] == frame[time].max()]
-    return dataset.records(frame)
+    if latest_only and time and rows:
+        latest = max((row[time] for row in rows if row[time] is not None), default=None)
+        rows = [row for row in rows if row[time] == latest and latest is not None]
+    return rows
 
 
 def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Indicator:

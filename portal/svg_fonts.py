@@ -130,6 +130,16 @@ def _tight_metrics(font) -> None:
     os2.usWinAscent, os2.usWinDescent = max(top, 0), max(-bottom, 0)
 
 
+# What embed_fonts puts at the top of an SVG.
+_EMBEDDED = re.compile(r"<defs><style>@font-face\{.*?</style></defs>", re.S)
+
+
+def without_fonts(svg: str) -> str:
+    """`svg` without the fonts embed_fonts put into it: a renderer that draws with installed fonts
+    (vl-convert's PNG) would only read the encoded font through to skip it."""
+    return _EMBEDDED.sub("", svg, count=1)
+
+
 def embed_fonts(svgs: dict[str, str], faces: dict[str, Path], font_list: str) -> dict[str, str]:
     """Each of one chart's `svgs` with @font-face rules for the measured `faces` ({"Regular": file,
     "Bold": file}), cut to the texts of them all, and that font named first wherever `font_list` is used."""
