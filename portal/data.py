@@ -109,14 +109,14 @@ class Dataset:
 
     def records(self, frame: pd.DataFrame | None = None) -> list[dict]:
         """Rows (of `frame`, a part of this dataset, or all) as plain dicts, dates as ISO strings."""
-        if frame is None:  # copies: a caller may add to its rows
-            return [dict(row) for row in self._all_records]
-        return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-    @functools.cached_property
-    def _all_records(self) -> tuple[dict, ...]:
-        # Made once: the pages, charts, feeds and downloads of a dataset each go through its rows.
-        return tuple({k: _plain(v) for k, v in row.items()} for row in self.frame.to_dict("records"))
+        if frame is not None:
+            return _plain_rows(frame)
+        global _LAST_RECORDS
+        owner, rows = _LAST_RECORDS
+        if owner is None or owner() is not self:
+            rows = tuple(_plain_rows(self.frame))
+            _LAST_RECORDS = (weakref.ref(self), rows)
+        return [dict(row) for row in rows]  # copies: a caller may add to its rows
 
     # Kept (in the build's memo, or sent to a worker) with its rows pickled apart and read back only
     # when something asks for them: a rebuild whose pages do not change never loads pandas.
@@ -124,7 +124,6 @@ class Dataset:
         state = dict(self.__dict__)
         for name in ("as_of", "period", "unit_codes"):  # so that asking for them later needs no rows
             state[name] = getattr(self, name)
-        state.pop("_all_records", None)  # made again from the rows, which are kept once
         if "frame" in state:  # else still pickled, as it was read back
             state[_ROWS] = pickle.dumps(state.pop("frame"), protocol=pickle.HIGHEST_PROTOCOL)
         return state
@@ -143,6 +142,14 @@ class Dataset:
 
 
 _ROWS = "_pickled_rows"
+# The plain rows of the dataset last asked for all of them: its chart, indicator, feeds and
+# downloads each go through them several times, one dataset after another. Only the last one's
+# are kept, so that the rows of hundreds of datasets never sit in memory twice.
+_LAST_RECORDS: tuple = (None, ())
+
+
+def _plain_rows(frame: pd.DataFrame) -> list[dict]:
+    return [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
 
 
 def per_dataset(function: Callable) -> Callable:
