@@ -59,6 +59,19 @@ def test_new_rows_need_no_code_change(tmp_path):
     assert len(dataset.records()) == 3 and str(dataset.as_of) == "2024-01-31"
 
 
+def test_rows_given_out_are_copies_and_each_dataset_gives_its_own(tmp_path):
+    root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2024-01-31,412,20\n"})
+    datasets = {d.name: d for d in load_datasets(root)}
+    counts, units = datasets["counts"], datasets["units"]
+    rows = counts.records()
+    rows[0]["issued"], rows[0]["added"] = -1, "x"  # what a caller does with its rows stays with it
+    assert counts.records()[0] == {"date": "2023-06-30", "unit_code": "40", "issued": 1000}
+    # Asked in turns, each dataset gives its own rows (and the same rows as a part of it given whole).
+    for _ in range(2):
+        assert [r["code"] for r in units.records()] == ["40", "412"]
+        assert [r["issued"] for r in counts.records()] == [1000, 20] == [r["issued"] for r in counts.records(counts.frame)]
+
+
 def test_a_pickled_dataset_reads_its_rows_back_only_when_asked(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2024-01-31,412,20\n"})
     (dataset,) = [d for d in load_datasets(root) if d.name == "counts"]
