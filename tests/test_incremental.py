@@ -421,6 +421,26 @@ def test_unread_entries_are_pruned(newsroom, tmp_path):
     assert not stale.exists()
 
 
+def test_unread_entries_of_the_shared_folder_are_pruned_and_nothing_else(newsroom, tmp_path, monkeypatch):
+    # The folder every project shares (the Vega bundle, the measurement fonts): a bundle of an
+    # earlier version goes; the fonts, their lock and the bundle in use stay.
+    root = tmp_path / "project"
+    shutil.copytree(newsroom, root)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    shared = tmp_path / "user" / "p06-portal"
+    stale, in_use = shared / "vega-bundle" / ("0" * 64), shared / "vega-bundle" / ("1" * 64)
+    lock, font = shared / "fonts" / ".lock", shared / "fonts" / "abc" / "system-ui-Regular.ttf"
+    for path in (stale, in_use, lock, font):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    old = time.time() - 30 * 86400
+    for path in (stale, lock, font, font.parent):
+        os.utime(path, (old, old))
+    build(root, root / "site", clock=CLOCK, jobs=1)  # nothing changed: it prunes all the same
+    assert not stale.exists()
+    assert in_use.exists() and lock.exists() and font.exists()
+
+
 def test_no_cache_folder_is_committed():
     ignored = (Path(__file__).resolve().parents[1] / ".gitignore").read_text(encoding="utf-8").split()
     assert "/.cache/" in ignored

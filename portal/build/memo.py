@@ -14,6 +14,7 @@ import json
 import operator
 import os
 import pickle
+import re
 import tempfile
 import time
 import zlib
@@ -26,6 +27,7 @@ PRUNE_DAYS = 7
 # Looking at every entry takes a while in a large cache, so it is done at most once a day; this
 # file's modification time says when it last was.
 PRUNE_MARK = ".pruned"
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 def _versions() -> str:
@@ -151,6 +153,9 @@ class Cache:
             if not kind.is_dir():
                 continue
             for entry in os.scandir(kind):
+                # Entries and what a killed write left; not what else shares the folder (the fonts' lock).
+                if not (_ENTRY_NAME.fullmatch(entry.name) or entry.name.startswith(".tmp-")):
+                    continue
                 try:
                     if entry.stat().st_mtime < limit:
                         os.unlink(entry.path)
@@ -212,6 +217,14 @@ class Memo(Cache):
         # What every project's build would make alike (the measurement fonts, the Vega bundle), kept
         # once per user; in the project's own folder where there is no user cache to write to.
         self.shared = Cache((user_folder() or self.folder) if root is not None else None)
+
+    def prune(self, days: float = PRUNE_DAYS) -> int:
+        """Cache.prune of the project's folder and of the one shared by every project (whose Vega
+        bundle is kept by the portal's version: each new version would otherwise leave one behind)."""
+        removed = super().prune(days)
+        if self.shared.folder != self.folder:
+            removed += self.shared.prune(days)
+        return removed
 
     def read_from(self, value, digest: str) -> None:
         """Record that `value` was made from inputs whose digest is `digest`."""
