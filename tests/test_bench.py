@@ -68,6 +68,26 @@ def _results(compare, scale: float = 1.0) -> dict:
             ("baseline", "cold"): m(20.0, 30.0, 310.0)}
 
 
+def test_each_rebuild_is_the_median_of_its_runs_each_after_an_edit_of_its_own(compare, tmp_path, monkeypatch):
+    project = compare.make_corpus(tmp_path, posts=3, datasets=2)["portal"]
+    article = sorted((project / "content" / "announcements").glob("*.md"))[0]
+    walls = iter([30.0, 1.0, 3.0, 2.0, 9.0, 5.0, 4.0, 8.0, 6.0, 7.0])  # cold, then three of each rebuild
+    seen = []
+
+    def fake_run(commands, cwd, env=None):  # what each build would have found changed
+        seen.append((article.read_text(encoding="utf-8"), (project / "data" / "series_000.csv").read_text(encoding="utf-8")))
+        return compare.Measure(next(walls), 0.0, 0.0, {})
+
+    monkeypatch.setattr(compare, "run", fake_run)
+    monkeypatch.setattr(compare, "warm_rebuild", lambda tree, project, jobs: compare.Measure(0.5, 0.0, 0.0, {}))
+    figures = dict(compare.portal_builds(ROOT, project, None))
+    assert {kind: figures[kind].wall for kind in ("cold", "nothing", "article", "csv")} == \
+        {"cold": 30.0, "nothing": 2.0, "article": 5.0, "csv": 7.0}
+    articles, tables = [a for a, _t in seen], [t for _a, t in seen]
+    assert articles[1] == articles[2] == articles[3] and tables[1] == tables[6]  # nothing changed
+    assert len(set(articles[3:7])) == 4 and len(set(tables[6:10])) == 4  # a new edit before each run
+
+
 def test_table_rows_give_each_build_as_a_ratio_of_hugo_of_hugo_and_pagefind_and_of_the_baseline(compare):
     rows = compare.table_rows("6 posts, shipped data (40 pages)", _results(compare))
     cold = next(row for row in rows if "portal, cold" in row)
