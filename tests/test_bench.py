@@ -88,6 +88,27 @@ def test_each_rebuild_is_the_median_of_its_runs_each_after_an_edit_of_its_own(co
     assert len(set(articles[3:7])) == 4 and len(set(tables[6:10])) == 4  # a new edit before each run
 
 
+def test_the_warm_preview_figure_is_the_median_of_three_warm_builds_each_after_an_edit(tmp_path, monkeypatch):
+    spec = importlib.util.spec_from_file_location("bench_run_tree", ROOT / "bench" / "run_tree.py")
+    run_tree = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run_tree)
+    news = tmp_path / "content" / "announcements"
+    news.mkdir(parents=True)
+    article = news / "2024-01-01-a.vi.md"
+    article.write_text("---\ntitle: A\ndate: 2024-01-01\n---\n\nText.\n", encoding="utf-8")
+    built, indexed = [], []
+    # The clock as each step reads it: wall 3, 1 and 2 s for the three warm builds, each search index a tenth of it.
+    ticks = iter([0, 3, 3, 3.3, 10, 11, 11, 11.1, 20, 22, 22, 22.2])
+    monkeypatch.setattr(run_tree, "time", type("Clock", (), {"perf_counter": staticmethod(lambda: next(ticks))}))
+    monkeypatch.setattr(run_tree, "preview_functions", lambda tree: (
+        lambda root, output, clock, jobs: built.append(article.read_text(encoding="utf-8")),
+        lambda root, output: indexed.append(len(built))))
+    figures = run_tree.warm(ROOT, tmp_path, "2027-01-01T00:00+07:00", 1)
+    assert figures["wall"] == 2 and round(figures["stats"]["search_after_seconds"], 6) == 0.2
+    assert len(built) == 4 and len(set(built)) == 4  # the warm-up, then three builds, each after an edit
+    assert indexed == [1, 2, 3, 4]  # the search index after each, as the preview server makes it
+
+
 def test_table_rows_give_each_build_as_a_ratio_of_hugo_of_hugo_and_pagefind_and_of_the_baseline(compare):
     rows = compare.table_rows("6 posts, shipped data (40 pages)", _results(compare))
     cold = next(row for row in rows if "portal, cold" in row)
