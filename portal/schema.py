@@ -66,7 +66,8 @@ def check_with_frictionless(package_path: Path, root: Path, found: list[Problem]
 
 def _utf8(descriptor: dict) -> dict:
     """The package `descriptor` with every table's encoding UTF-8 unless it says otherwise: the
-    portal reads nothing else, and frictionless would spend a third of its check guessing."""
+    portal reads nothing else, and frictionless would otherwise guess it from each file's bytes
+    (about a seventh of its check)."""
     resources = [{"encoding": "utf-8", **r} if isinstance(r, dict) else r for r in descriptor.get("resources", [])]
     return {**descriptor, "resources": resources}
 
