@@ -143,6 +143,7 @@ def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str,
     _text(feed, "updated", _stamp(periods[0][1] if periods else dt.date(2022, 1, 6)))
     _text(ET.SubElement(feed, "author"), "name", lang.title)
     _text(feed, "rights", config.licence_name)
+    unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
     for period, day, rows in periods[:FEED_PERIODS]:
         entry = ET.SubElement(feed, "entry")
         _text(entry, "title", _("Figures as of %(date)s") % {"date": data.fmt.date(day)} + ": "
@@ -152,10 +153,8 @@ def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str,
         _text(entry, "updated", _stamp(day))
         lines = []
         # The province-wide rows when there are such rows: a feed entry announces, the downloads list.
-        unit_field = next((f.name for f in dataset.fields if f.name == "unit_code"), None)
-        if unit_field and any(str(row[unit_field]) == config.province_code for row in rows):
-            rows = [row for row in rows if str(row[unit_field]) == config.province_code]
-        for row in rows:
+        province = [row for row in rows if str(row[unit_field]) == config.province_code] if unit_field else []
+        for row in province or rows:
             cells = [f"{field_title(dataset, f.name, lang.code)}: {format_value(dataset, f.name, row[f.name], data.fmt)}"
                      for f in dataset.fields if row[f.name] is not None and f.name != dataset.time_field]
             lines.append("; ".join(cells))

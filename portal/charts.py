@@ -58,9 +58,8 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
     global alt
     if alt is None:
         import altair as alt
-    if validate:
-        return _make_specs(dataset, province_code, fmt, _, validate)
-    # Altair otherwise checks every part against the schema as it is made: a sixth of a spec's time.
+    # Altair otherwise checks every part against the schema as it is made (a sixth of a spec's
+    # time); `validate` checks each finished spec whole.
     with alt.utils.schemapi.debug_mode(False):
         return _make_specs(dataset, province_code, fmt, _, validate)
 

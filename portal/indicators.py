@@ -74,7 +74,7 @@ def scope_rows(dataset: Dataset, province_code: str, latest_only: bool) -> list[
     time = dataset.time_field
     if latest_only and time and rows:
         latest = max((row[time] for row in rows if row[time] is not None), default=None)
-        rows = [row for row in rows if latest is not None and row[time] == latest]
+        rows = [row for row in rows if row[time] == latest] if latest is not None else []
     return rows
 
 
