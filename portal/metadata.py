@@ -110,9 +110,22 @@ def make_head_facts(config: Config, editions, images: dict, package: dict) -> di
 
 
 def make_head(page, config: Config, data, facts: HeadFacts) -> PageMeta:
-    """The PageMeta of one page of the language of `data`."""
+    """The PageMeta of one page of the language of `data`: a function of the page, its language's
+    constants (config, language, texts, facts.organisation and facts.province) and head_inputs()."""
     return make_page_meta(page, config, data, facts.titles, facts.organisation, facts.alternates[page.key],
                           facts.images.get(page.key), data.gettext, facts.province)
+
+
+def head_inputs(page, config: Config, facts: HeadFacts) -> tuple:
+    """What the head of `page` draws on from the facts of every page of its language (see make_head)."""
+    return facts.alternates[page.key], facts.images.get(page.key), make_breadcrumbs(page.key, facts.titles, config)
+
+
+def page_listing(page, config: Config) -> tuple[bool, tuple | None]:
+    """Whether search indexes `page` (its PageMeta.search is not empty), and its address and last
+    change when the sitemap lists it (PageMeta.listed), without making its head."""
+    listed = (absolute(config, page.dest_path), page_lastmod(page.context)) if page.kind not in UNLISTED else None
+    return page.kind in INDEXED, listed
 
 
 def make_page_meta(page, config: Config, data, titles: dict, organisation: dict | None,

@@ -12,7 +12,7 @@ from ..config import Config
 from ..embed import make_embed_pages
 from ..i18n import Formatter
 from ..indicators import Indicator, make_indicator
-from ..metadata import make_head
+from ..metadata import head_inputs, make_head, page_listing
 from ..news import Publishing, make_news_pages, make_published, make_related
 from ..render import TEMPLATES_DIR, Edition, SiteData, make_alternates, make_environment, make_pages, render_page
 from ..search import page_csp, search_part
@@ -87,7 +87,8 @@ class PageRenderer:
     """Renders one page into the staging folder, or links it from the current site when its inputs are unchanged.
 
     A page's key is a fingerprint of everything its template receives, plus the templates themselves.
-    Its head (PageMeta) is made here too, by the workers, as part of it.
+    Its head (PageMeta) is made only for a page to render: the key holds what a head is made from
+    instead, so an unchanged page costs no head (most of the time a rebuild spends on it).
     """
 
     def __init__(self, root: Path, config: Config, editions, envs: dict, assets: dict, charts: dict, heads: dict,
@@ -95,28 +96,33 @@ class PageRenderer:
         self.config, self.envs, self.assets, self.charts, self.heads = config, envs, assets, charts, heads
         self.alternates, self.release, self.staging, self.memo = alternates, release, staging, memo
         self.templates = _folder_digest(root / TEMPLATES_DIR)
-        # What every page of a language receives alike is fingerprinted once, not with each page.
+        # What every page of a language receives alike is fingerprinted once, not with each page;
+        # with its head's constants, so that an unchanged page is linked without making its head.
         self.shared = {edition.lang.code: memo.fingerprint(config, edition.lang, edition.data.fmt, edition.translations,
-                                                           assets, charts[edition.lang.code], release)
+                                                           assets, charts[edition.lang.code], release,
+                                                           heads[edition.lang.code].organisation,
+                                                           heads[edition.lang.code].province)
                        for edition in editions}
 
     def __call__(self, job) -> tuple[tuple, str | None, tuple | None]:
         """Make one page; return its manifest entry, what it was made from when search indexes it,
         and its address and last change when the sitemap lists it."""
         edition, page = job
-        lang, data = edition.lang, edition.data
-        meta = make_head(page, self.config, data, self.heads[lang.code])
-        extra = {"release": self.release, "meta": meta}
+        lang, data, facts = edition.lang, edition.data, self.heads[edition.lang.code]
         alternates, charts, csp = self.alternates[page.key], self.charts[lang.code], page_csp(page, CSP)
-        shared, described = self.shared[lang.code], self.memo.fingerprint(page, alternates, csp, meta)
+        # The head is a function of these and the shared values (see make_head).
+        described = self.memo.fingerprint(page, alternates, csp, head_inputs(page, self.config, facts))
+        shared = self.shared[lang.code]
         key = self.memo.key("page", self.templates, shared, described) if shared and described else None
         if not self.staging.reuse(page.dest_path, key):
             html = self.memo.remember(key, lambda: render_page(
-                self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp, extra=extra,
+                self.envs[lang.code], page, self.config, data, alternates, self.assets, charts, csp=csp,
+                extra={"release": self.release, "meta": make_head(page, self.config, data, facts)},
             ).encode("utf-8"), bytes)
             self.staging.write(page.dest_path, html, key or "sha256:" + hashlib.sha256(html).hexdigest())
         entry = self.staging.manifest[page.dest_path]
-        return entry, entry[0] if meta.search else None, (meta.canonical, meta.lastmod) if meta.listed else None
+        searched, listed = page_listing(page, self.config)
+        return entry, entry[0] if searched else None, listed
 
 
 class _TemplateStore(jinja2.BytecodeCache):
