@@ -112,12 +112,14 @@ def make_head_facts(config: Config, editions, images: dict, package: dict) -> di
 def make_head(page, config: Config, data, facts: HeadFacts) -> PageMeta:
     """The PageMeta of one page of the language of `data`: a function of the page, its language's
     constants (config, language, texts, facts.organisation and facts.province) and head_inputs()."""
-    return make_page_meta(page, config, data, facts.titles, facts.organisation, facts.alternates[page.key],
-                          facts.images.get(page.key), data.gettext, facts.province)
+    locale_alternates, image, crumbs = head_inputs(page, config, facts)
+    return make_page_meta(page, config, data, crumbs, facts.organisation, locale_alternates, image, data.gettext,
+                          facts.province)
 
 
 def head_inputs(page, config: Config, facts: HeadFacts) -> tuple:
-    """What the head of `page` draws on from the facts of every page of its language (see make_head)."""
+    """What the head of `page` draws on from the facts of every page of its language: its
+    other-language locales, its preview image and its breadcrumbs."""
     return facts.alternates[page.key], facts.images.get(page.key), make_breadcrumbs(page.key, facts.titles, config)
 
 
@@ -128,9 +130,9 @@ def page_listing(page, config: Config) -> tuple[bool, tuple | None]:
     return page.kind in INDEXED, listed
 
 
-def make_page_meta(page, config: Config, data, titles: dict, organisation: dict | None,
+def make_page_meta(page, config: Config, data, crumbs: dict | None, organisation: dict | None,
                    locale_alternates: tuple[str, ...], image: dict | None, _, province: str | None = None) -> PageMeta:
-    """Metadata of one page; `titles` maps each page key of this language to (title, path); `province` names the area."""
+    """Metadata of one page; `crumbs` is its BreadcrumbList (see make_breadcrumbs); `province` names the area."""
     canonical = absolute(config, page.dest_path)
     lang = data.lang
     context = page.context
@@ -157,7 +159,6 @@ def make_page_meta(page, config: Config, data, titles: dict, organisation: dict 
         graph.append({"@type": "CollectionPage" if page.kind.endswith("list") or page.kind == "indicators" else "WebPage",
                       "name": page.title, "url": canonical, "inLanguage": lang.code})
     lastmod = page_lastmod(context)
-    crumbs = make_breadcrumbs(page.key, titles, config)
     if crumbs and page.kind not in UNLISTED:
         graph.append(crumbs)
     return PageMeta(
