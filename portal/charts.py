@@ -102,44 +102,46 @@ def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Cha
 
 
 def render_svg(spec: dict, locale: dict) -> str:
-    """The chart of `spec` as SVG, measured with the Latin-only font when all its texts are in Latin letters (see fonts.LATIN_FAMILY)."""
+    """The chart of `spec` as SVG, measured with the narrowest copy of the font that holds all its texts (see svg_fonts.COPIES)."""
     text = json.dumps(spec, sort_keys=True, ensure_ascii=False)
     spec = json.loads(text)  # a copy, in one key order
-    if not _LATIN_FONT or not svg_fonts.all_latin(text + json.dumps(locale, ensure_ascii=False)):
+    family = _COPY_FAMILIES.get(svg_fonts.copy_for(text + json.dumps(locale, ensure_ascii=False)))
+    if family is None:
         return convert("vegalite_to_svg", spec, format_locale=locale)
-    spec["config"]["font"] = _LATIN_FONT
+    spec["config"]["font"] = f"{family}, {FONT}"
     svg = convert("vegalite_to_svg", spec, format_locale=locale)
     # The SVG names the fonts a reader's device should draw it with, as the spec does (svg_to_png
-    # puts the Latin-only name back in front).
-    return svg.replace(f'font-family="{fonts.LATIN_FAMILY}, ', 'font-family="')
+    # puts the copy's name back in front).
+    return svg.replace(f'font-family="{family}, ', 'font-family="')
 
 
 def svg_to_png(svg: str, scale: float) -> bytes:
-    """`svg` drawn to PNG at `scale`, with the Latin-only font (the same outlines) when all its texts are in Latin letters."""
+    """`svg` drawn to PNG at `scale`, with the narrowest copy of the font (the same outlines) that holds all its texts."""
     svg = svg_fonts.without_fonts(svg)
-    if _LATIN_FONT and svg_fonts.all_latin(svg):
-        svg = svg.replace('font-family="', f'font-family="{fonts.LATIN_FAMILY}, ')
+    family = _COPY_FAMILIES.get(svg_fonts.copy_for(svg))
+    if family is not None:
+        svg = svg.replace('font-family="', f'font-family="{family}, ')
     return convert("svg_to_png", svg, scale=scale)
 
 
 # The measurement fonts' files by style (see use_fonts), embedded into each SVG; none until fonts are given.
 _FONT_FILES: dict = {}
 _REGISTERED: set = set()
-# FONT with the Latin-only measurement font first, when the fonts given have it.
-_LATIN_FONT = ""
+# The family each copy of the measurement font is registered under, by copy name, when the fonts given have them.
+_COPY_FAMILIES: dict = {}
 
 
 def use_fonts(folder) -> None:
     """Measure chart text with the fonts in `folder` (see fonts.load_measure_fonts), and embed them in every SVG, from now on."""
-    global _LATIN_FONT
     _FONT_FILES.clear()
-    _LATIN_FONT = ""
+    _COPY_FAMILIES.clear()
     if folder is not None:
         if str(folder) not in _REGISTERED:
             convert("register_font_directory", str(folder))
             _REGISTERED.add(str(folder))
         _FONT_FILES.update(fonts.measure_files(folder, FONT))
-        _LATIN_FONT = f"{fonts.LATIN_FAMILY}, {FONT}" if _FONT_FILES and fonts.has_latin_faces(folder) else ""
+        if _FONT_FILES:
+            _COPY_FAMILIES.update(fonts.copy_families(folder))
 
 
 def _with_measured_font(svgs: dict[str, str]) -> dict[str, str]:

@@ -11,6 +11,10 @@ one, and it takes the first with that letter (on Debian, a condensed bold DejaVu
 text). So the Arabic letters of the list's Arabic family (Noto Sans Arabic) are merged into the
 same subset: Arabic labels are measured with the font the list names for them, and no other file
 is opened.
+
+Beside that subset lie copies of it cut to the letters of Latin text and of Arabic text
+(svg_fonts.COPIES), each registered under a name of its own: a chart whose texts one of them holds
+is measured and drawn with it, and vl-convert reads smaller shaping tables for each text.
 """
 
 from __future__ import annotations
@@ -38,12 +42,14 @@ FOLDER = "fonts"
 # What a fonts folder holds; another number makes the fonts again in a folder of its own. 2: each
 # font has its Latin-only copy beside it (see svg_fonts.py), which a chart process would
 # otherwise cut for itself, at about 0.4 s per style. 3: that copy is also registered, under a
-# name of its own (LATIN_FAMILY), for charts whose texts are all in Latin letters.
-FOLDER_FORMAT = 3
-# A chart in Latin letters is measured with the Latin-only copy, named first: the same outlines,
-# advances and kerning give the same SVG, and vl-convert, which reads the font file for the
-# text it lays out, reads a third of the bytes (a quarter to a third less time per ranked SVG).
-LATIN_FAMILY = "p06-latin"
+# name of its own (LATIN_FAMILY), for charts whose texts are all in Latin letters. 4: so is a
+# copy with the letters of Arabic text (svg_fonts.COPIES).
+FOLDER_FORMAT = 4
+# A chart whose texts a copy of the font holds (svg_fonts.COPIES) is measured with that copy, named
+# first: the same outlines, advances and kerning give the same SVG, and vl-convert, which reads the
+# font file for the text it lays out, reads less (a quarter to a third less time per ranked SVG).
+COPY_FAMILY = "p06-{}"
+LATIN_FAMILY = COPY_FAMILY.format("latin")
 
 
 def installed_fonts() -> list[tuple[set[str], int, int, Path]] | None:
@@ -144,7 +150,9 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
         return None
     family = _names(font_list)[0]
     arabic = arabic_faces(font_list, fonts) or {}
-    digest = hashlib.sha256(family.encode() + repr((UNICODES, ARABIC, FOLDER_FORMAT)).encode())
+    from .svg_fonts import COPIES
+
+    digest = hashlib.sha256(family.encode() + repr((UNICODES, ARABIC, COPIES, FOLDER_FORMAT)).encode())
     for style, path in sorted(faces.items()) + sorted(arabic.items()):
         digest.update(style.encode() + b"\0" + path.read_bytes())
     folder = cache_folder / FOLDER / digest.hexdigest()[:16]
@@ -162,9 +170,13 @@ def load_measure_fonts(cache_folder: Path | None, font_list: str) -> Path | None
     return folder
 
 
-def has_latin_faces(folder: Path) -> bool:
-    """Whether `folder` (from load_measure_fonts) holds the Latin-only faces named LATIN_FAMILY."""
-    return len(measure_files(folder, LATIN_FAMILY)) == len(STYLES)
+def copy_families(folder: Path) -> dict[str, str]:
+    """The family each copy of the fonts in `folder` (from load_measure_fonts) is registered under,
+    by copy name (see svg_fonts.COPIES), for the copies whose faces it holds."""
+    from .svg_fonts import COPIES
+
+    families = {name: COPY_FAMILY.format(name) for name in COPIES}
+    return {name: family for name, family in families.items() if len(measure_files(folder, family)) == len(STYLES)}
 
 
 def measure_files(folder: Path, font_list: str) -> dict[str, Path]:
@@ -178,7 +190,7 @@ def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, fo
     from fontTools import merge
     from fontTools.ttLib import TTFont
 
-    from .svg_fonts import latin_path, make_latin_copy
+    from .svg_fonts import COPIES, copy_path, make_copy
 
     staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=folder.parent))
     try:
@@ -187,9 +199,11 @@ def _make_fonts(faces: dict[str, Path], arabic: dict[str, Path], family: str, fo
             if style in arabic:
                 font = merge.Merger().merge([_saved(font), _saved(_subset(arabic[style], ARABIC))])
             _rename(font, family, style).save(staging / f"{family}-{style}.ttf")
-            latin = make_latin_copy(staging / f"{family}-{style}.ttf")
-            latin_path(staging / f"{family}-{style}.ttf").write_bytes(latin)
-            _rename(TTFont(io.BytesIO(latin)), LATIN_FAMILY, style).save(staging / f"{LATIN_FAMILY}-{style}.ttf")
+            for name in COPIES:
+                copy = make_copy(staging / f"{family}-{style}.ttf", name)
+                copy_path(staging / f"{family}-{style}.ttf", name).write_bytes(copy)
+                named = COPY_FAMILY.format(name)
+                _rename(TTFont(io.BytesIO(copy)), named, style).save(staging / f"{named}-{style}.ttf")
         # What each file holds, so a damaged copy is made again rather than drawn with.
         (staging / "done").write_text("".join(f"{_digest(path)}  {path.name}\n" for path in sorted(staging.glob("*.ttf*"))),
                                       encoding="utf-8")

@@ -7,9 +7,10 @@ glyphs of its own texts from the very font files vl-convert measured with, and n
 first. Measurement and drawing then agree on every device.
 
 Subsetting is most of a chart's cost, so the two layouts of a chart share one subset (of both
-layouts' texts), texts in Latin letters are cut from a Latin-only copy of the font (its Arabic
-shaping tables take longer to read than the rest of the work), and a process keeps what it cut.
-The Latin-only copy is made once, with the measurement fonts, rather than by every chart process.
+layouts' texts), texts are cut from the narrowest copy of the font that holds their letters (see
+COPIES: the shaping tables of letters no text uses take longer to read than the rest of the work),
+and a process keeps what it cut. The copies are made once, with the measurement fonts, rather than
+by every chart process.
 """
 
 from __future__ import annotations
@@ -52,41 +53,55 @@ def _options(flavor: str | None):
     return options
 
 
-def _latin(codepoint: int) -> bool:
-    return any(codepoint in block for block in LATIN)
+# The letters of Arabic text: the Arabic block up to the superscript alef (letters, vowel marks,
+# digits, punctuation), the letters Arabic borrows for p, ch, zh, v and g, and the Persian kaf and
+# yeh that keyboards often type. Not the rest of the block (letters of other languages written in
+# Arabic script, Quranic marks), whose shaping tables made vl-convert measure a third slower.
+ARABIC = (range(0x0600, 0x0671), range(0x067E, 0x067F), range(0x0686, 0x0687), range(0x0698, 0x0699),
+          range(0x06A4, 0x06A5), range(0x06A9, 0x06AA), range(0x06AF, 0x06B0), range(0x06CC, 0x06CD))
+# Copies of a measurement font cut to some scripts' letters, narrowest first. vl-convert reads the
+# font file, and its shaping tables, for every text it lays out, so a text whose characters a copy
+# all holds is measured, drawn and embedded from that copy: the same outlines, advances, kerning and
+# joining, read faster. Any other text uses the whole font.
+COPIES = {"latin": LATIN, "arabic": LATIN + ARABIC}
 
 
-_NOT_LATIN = re.compile("[^" + "".join(f"\\U{block.start:08x}-\\U{block.stop - 1:08x}" for block in LATIN) + "]")
+def _pattern(blocks) -> re.Pattern:
+    """Matches a character outside `blocks`."""
+    return re.compile("[^" + "".join(f"\\U{block.start:08x}-\\U{block.stop - 1:08x}" for block in blocks) + "]")
 
 
-def all_latin(text: str) -> bool:
-    """Whether every character of `text` is of Latin script (Vietnamese included) or general punctuation."""
-    return _NOT_LATIN.search(text) is None
+_OUTSIDE = {name: _pattern(blocks) for name, blocks in COPIES.items()}
+
+
+def copy_for(text: str) -> str | None:
+    """The narrowest copy (see COPIES) that holds every character of `text`; None when only the whole font does."""
+    return next((name for name, outside in _OUTSIDE.items() if outside.search(text) is None), None)
 
 
 # Both caches go by path: the measurement fonts live in a folder named by what they were made from.
-@functools.lru_cache(maxsize=4)
-def _latin_copy(path: Path) -> bytes:
-    """The font at `path` with its Latin letters alone: the copy made beside it (see fonts.py), or made now."""
+@functools.lru_cache(maxsize=8)
+def _copy(path: Path, name: str) -> bytes:
+    """The copy `name` of the font at `path`: the one made beside it (see fonts.py), or made now."""
     try:
-        return latin_path(path).read_bytes()
+        return copy_path(path, name).read_bytes()
     except OSError:
-        return make_latin_copy(path)
+        return make_copy(path, name)
 
 
-def latin_path(path: Path) -> Path:
-    """Where the Latin-only copy of the font at `path` is kept; a name vl-convert does not load as a font."""
-    return path.with_name(path.name + ".latin")
+def copy_path(path: Path, name: str) -> Path:
+    """Where the copy `name` of the font at `path` is kept; a name vl-convert does not load as a font."""
+    return path.with_name(f"{path.name}.{name}")
 
 
-def make_latin_copy(path: Path) -> bytes:
-    """The font at `path` with its Latin letters alone (the same outlines, advances and kerning)."""
+def make_copy(path: Path, name: str) -> bytes:
+    """The font at `path` with the letters of the copy `name` alone (the same outlines, advances and kerning)."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), recalcTimestamp=False)
     subsetter = subset.Subsetter(_options(None))
-    subsetter.populate(unicodes=[c for c in font.getBestCmap() if _latin(c)])
+    subsetter.populate(unicodes=[c for c in font.getBestCmap() if any(c in block for block in COPIES[name])])
     subsetter.subset(font)
     out = io.BytesIO()
     font.save(out)
@@ -100,7 +115,8 @@ def _subset(path: Path, characters: frozenset[str]) -> bytes:
     from fontTools.ttLib import TTFont
 
     unicodes = {ord(c) for c in characters}
-    source = io.BytesIO(_latin_copy(path)) if all(_latin(c) for c in unicodes) else str(path)
+    copy = copy_for("".join(characters))
+    source = io.BytesIO(_copy(path, copy)) if copy else str(path)
     font = TTFont(source, recalcTimestamp=False)
     subsetter = subset.Subsetter(_options("woff"))
     subsetter.populate(unicodes=unicodes)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from portal import fonts
+from portal import fonts, svg_fonts
 from portal.charts import FONT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +21,7 @@ RENDER = """
 import hashlib, json, sys
 from pathlib import Path
 import vl_convert as vlc
-from portal import fonts
+from portal import fonts, svg_fonts
 from portal.charts import FONT
 spec_path, cache, use = sys.argv[1:]
 if use == "yes":
@@ -72,16 +72,16 @@ print(json.dumps(out, sort_keys=True))
 
 
 @pytest.mark.parametrize("lang", ["vi", "ar"])
-def test_charts_in_latin_letters_come_out_the_same_measured_with_the_latin_only_faces(tmp_path, lang):
+def test_charts_come_out_the_same_measured_with_the_copies_of_the_font(tmp_path, lang):
     import shutil
 
     if fonts.measured_faces(FONT, fonts.installed_fonts() or []) is None:
         pytest.skip("no installed family of the chart font list has a regular and a bold file")
     folder = fonts.load_measure_fonts(tmp_path / "memo", FONT)
-    assert fonts.has_latin_faces(folder)
-    without = tmp_path / "without-latin-faces"
-    shutil.copytree(folder, without, ignore=shutil.ignore_patterns(f"{fonts.LATIN_FAMILY}-*"))
-    assert not fonts.has_latin_faces(without)
+    assert set(fonts.copy_families(folder)) == set(svg_fonts.COPIES)
+    without = tmp_path / "without-copies"
+    shutil.copytree(folder, without, ignore=shutil.ignore_patterns(fonts.COPY_FAMILY.format("*") + "-*"))
+    assert fonts.copy_families(without) == {}
 
     def draw(fonts_folder: Path) -> dict:
         result = subprocess.run([sys.executable, "-c", RENDER_CHARTS, str(ROOT), str(fonts_folder), lang],
@@ -90,8 +90,18 @@ def test_charts_in_latin_letters_come_out_the_same_measured_with_the_latin_only_
 
     with_faces = draw(folder)
     assert with_faces and with_faces == draw(without)
-    # The name the Latin faces are registered under is the build's own: readers' devices never see it.
-    assert not any(fonts.LATIN_FAMILY in svg for svgs, _png in with_faces.values() for svg in svgs.values())
+    # The names the copies are registered under are the build's own: readers' devices never see them.
+    families = fonts.copy_families(folder).values()
+    assert not any(family in svg for svgs, _png in with_faces.values() for svg in svgs.values() for family in families)
+
+
+def test_a_text_is_measured_with_the_narrowest_copy_that_holds_all_its_letters():
+    assert svg_fonts.copy_for("Tỷ lệ tài khoản định danh điện tử – 40 %") == "latin"
+    assert svg_fonts.copy_for("\u202bالهدف 40%\u202c") == "arabic"
+    assert svg_fonts.copy_for("ڤيتنام، گ و پ") == "arabic"  # letters Arabic borrows for foreign names
+    assert svg_fonts.copy_for("ۖ") is None  # a Quranic mark: only the whole font has it
+    assert svg_fonts.copy_for("۴۵") is None  # Persian digits
+    assert svg_fonts.copy_for("Привет") is None  # Cyrillic
 
 
 def _render(spec: Path, cache: Path, use: bool) -> list[str]:
@@ -108,8 +118,8 @@ def test_charts_are_byte_identical_with_the_measurement_fonts(shipped_site, tmp_
     spec = shipped_site / f"charts/eid-accounts.{lang}.wide.vl.json"
     assert _render(spec, tmp_path, use=True) == _render(spec, tmp_path, use=False)
     made = sorted((tmp_path / fonts.FOLDER).glob("*/*.ttf"))
-    assert [p.name for p in made] == [f"{fonts.LATIN_FAMILY}-Bold.ttf", f"{fonts.LATIN_FAMILY}-Regular.ttf",
-                                      "system-ui-Bold.ttf", "system-ui-Regular.ttf"]
+    copies = sorted(f"{fonts.COPY_FAMILY.format(name)}-{style}.ttf" for name in svg_fonts.COPIES for style in fonts.STYLES)
+    assert [p.name for p in made] == copies + ["system-ui-Bold.ttf", "system-ui-Regular.ttf"]
     # Far smaller than the fonts they come from: that is the whole point.
     arabic = fonts.arabic_faces(FONT, fonts.installed_fonts() or []) or {}
     for path in made:
