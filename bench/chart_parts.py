@@ -51,15 +51,14 @@ def measure(project: Path, font_folder: Path) -> dict[str, list[float]]:
 
     warmed = False
     for lang in inputs.config.languages:
-        _ = load_translations(lang).gettext
-        fmt = Formatter(lang)
+        fmt = Formatter(lang, load_translations(lang))
         for dataset in inputs.datasets:
             if not dataset.indicator or not chart_kinds.views(dataset, inputs.config.province_code):
                 continue
             if not warmed:  # vl-convert starts its JavaScript engine on the first call
-                charts.render_chart(dataset, inputs.config.province_code, fmt, _)
+                charts.render_chart(dataset, inputs.config.province_code, fmt)
                 warmed = True
-            specs = timed("specs (Altair)", charts.make_chart_specs, dataset, inputs.config.province_code, fmt, _)
+            specs = timed("specs (Altair)", charts.make_chart_specs, dataset, inputs.config.province_code, fmt)
             locale = fmt.d3_format_locale()
             svgs = {}
             for size, spec in specs.items():
@@ -69,9 +68,9 @@ def measure(project: Path, font_folder: Path) -> dict[str, list[float]]:
                 timed(f"SVG {size}, built-in font", charts.convert, "vegalite_to_svg", built_in, format_locale=locale)
             if faces:  # before render_chart, whose own subsets would otherwise be found made
                 timed("font subset embedded", svg_fonts.embed_fonts, svgs, faces, charts.FONT)
-            chart = charts.render_chart(dataset, inputs.config.province_code, fmt, _)
-            timed("preview image (PNG)", make_chart_og_image, chart, lang, _, inputs.config)
-            timed("framed image (SVG + PNG)", make_chart_images, chart, dataset, lang, "1 January 2026", _, inputs.config)
+            chart = charts.render_chart(dataset, inputs.config.province_code, fmt)
+            timed("preview image (PNG)", make_chart_og_image, chart, fmt, inputs.config)
+            timed("framed image (SVG + PNG)", make_chart_images, chart, dataset, fmt, inputs.config)
     return dict(times)
 
 

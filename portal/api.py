@@ -130,7 +130,7 @@ def make_dataset_feed(config: Config, lang, data, dataset: Dataset) -> dict[str,
     """
     if not dataset.time_field:
         return {}
-    _ = data.gettext
+    _ = data.fmt.gettext
     path = api_paths()["feed"].format(name=dataset.name, lang=lang.code)
     feed = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": lang.code})
     _text(feed, "title", f"{dataset.titles.get(lang.code, dataset.name)} – {lang.title}")

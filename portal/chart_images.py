@@ -7,8 +7,9 @@ import re
 from xml.sax.saxutils import escape
 
 from .charts import FONT, TEXT_COLOUR, svg_to_png
-from .config import Config, Language
+from .config import Config
 from .data import Dataset
+from .i18n import Formatter
 from .render import page_path
 
 PNG_SCALE = 2  # sharp on high-density screens and projectors
@@ -27,17 +28,18 @@ def image_paths(slug: str, lang: str) -> dict[str, str]:
     return {ext: f"charts/{slug}.{lang}.image.{ext}" for ext in ("svg", "png")}
 
 
-def make_chart_images(chart, dataset: Dataset, lang: Language, headline_as_of: str, _, config: Config) -> dict[str, bytes]:
+def make_chart_images(chart, dataset: Dataset, fmt: Formatter, config: Config) -> dict[str, bytes]:
     """The chart's downloadable SVG and PNG with its credits drawn in: {path: bytes}."""
     from .metadata import smaller_png  # metadata imports the chart modules
 
-    svg = frame_chart(chart, dataset, lang, headline_as_of, _, config)
+    svg = frame_chart(chart, dataset, fmt, fmt.date(dataset.as_of) if dataset.as_of else "", config)
     paths = image_paths(chart.slug, chart.lang)
     return {paths["svg"]: svg.encode("utf-8"), paths["png"]: smaller_png(svg_to_png(svg, PNG_SCALE))}
 
 
-def frame_chart(chart, dataset: Dataset, lang: Language, as_of: str, _, config: Config) -> str:
-    """The chart's wide SVG inside a larger one, with the title above and the credits below."""
+def frame_chart(chart, dataset: Dataset, fmt: Formatter, as_of: str, config: Config) -> str:
+    """The chart's wide SVG inside a larger one, with the title above and the credits below (`as_of`: the date of its figures)."""
+    lang, _ = fmt.lang, fmt.gettext
     svg = chart.svgs["wide"]
     width, height = (float(v) for v in re.search(r'<svg[^>]*\bwidth="([\d.]+)"[^>]*\bheight="([\d.]+)"', svg).groups())
     canvas_w = width + 2 * PAD

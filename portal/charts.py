@@ -50,7 +50,7 @@ class Chart:
         return f"charts/{self.slug}.{self.lang}.{size}.{ext}"
 
 
-def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, validate: bool = False) -> dict:
+def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, validate: bool = False) -> dict:
     """Build the Vega-Lite specs (one per layout) of an indicator's chart for one language.
 
     Schema validation is slow and the specs come from this module alone: the tests validate them.
@@ -61,10 +61,10 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, va
     # Altair otherwise checks every part against the schema as it is made (a sixth of a spec's
     # time); `validate` checks each finished spec whole.
     with alt.utils.schemapi.debug_mode(False):
-        return _make_specs(dataset, province_code, fmt, _, validate)
+        return _make_specs(dataset, province_code, fmt, validate)
 
 
-def _make_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, validate: bool) -> dict:
+def _make_specs(dataset: Dataset, province_code: str, fmt: Formatter, validate: bool) -> dict:
     chart = chart_kinds.roles(dataset.indicator["chart"], dataset.time_field)
     specs = {}
     # The main chart's files keep their names (SIZE); a second view's are VIEW-SIZE.
@@ -72,7 +72,7 @@ def _make_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, validat
     for view, (size, width) in [(v, s) for v in views for s in SIZES.items()]:
         name = size if view == views[0] else f"{view}-{size}"
         _INLINE.clear()
-        spec = _fill_data(BUILDERS[view](dataset, chart, province_code, fmt, _, width).to_dict(validate=validate))
+        spec = _fill_data(BUILDERS[view](dataset, chart, province_code, fmt, width).to_dict(validate=validate))
         spec.update(_settings(width))
         if view == "line":
             # A fixed size, whatever the values: labels near the top are fitted inside, and a new
@@ -90,9 +90,9 @@ def _make_specs(dataset: Dataset, province_code: str, fmt: Formatter, _, validat
     return specs
 
 
-def render_chart(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Chart:
+def render_chart(dataset: Dataset, province_code: str, fmt: Formatter) -> Chart:
     """Make the specs of one chart and render each to SVG with vl-convert (see use_fonts)."""
-    specs = make_chart_specs(dataset, province_code, fmt, _)
+    specs = make_chart_specs(dataset, province_code, fmt)
     locale = fmt.d3_format_locale()
     svgs = _with_measured_font({size: render_svg(spec, locale) for size, spec in specs.items()})
     return Chart(
@@ -322,9 +322,9 @@ def _domain(values, narrow: bool, fmt: Formatter) -> alt.Scale:
     return alt.Scale(domainMax=top * (1.5 if narrow else HEADROOM), reverse=_rtl(fmt))
 
 
-def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+def _bar(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, width: int):
     """Bars for the categories (or the several measures) of the latest date."""
-    lang = fmt.lang.code
+    lang, _ = fmt.lang.code, fmt.gettext
     category, target = chart["category"], chart["target"]
     rows = scope_rows(dataset, province_code, latest_only=True)
     y = chart["measures"][0]
@@ -410,9 +410,9 @@ def _time_format(dataset: Dataset, fmt: Formatter) -> str:
     return "%-d %b %Y" if fmt.lang.code == "en" else "%d/%m/%Y"
 
 
-def _line(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+def _line(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, width: int):
     """A line over time for each measure (or each category of the first), with points, direct end labels and the target."""
-    lang = fmt.lang.code
+    lang, _ = fmt.lang.code, fmt.gettext
     time, category, target = dataset.time_field, chart["category"], chart["target"]
     rows = scope_rows(dataset, province_code, latest_only=False)
     y = chart["measures"][0]
@@ -520,9 +520,9 @@ def _annotations(dataset: Dataset, chart: dict, x, height: int, fmt: Formatter) 
     return [rule, label]
 
 
-def _ranked(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
+def _ranked(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, width: int):
     """The units with a figure at the latest date, highest first, against the province figure."""
-    lang = fmt.lang.code
+    lang, _ = fmt.lang.code, fmt.gettext
     time = dataset.time_field
     y = (chart["parts"] or chart["measures"])[0]
     records = [r for r in dataset.records() if r.get(y) is not None]
@@ -542,8 +542,8 @@ def _ranked(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _
     return _hbars(dataset, y, items, rule, _("Unit"), fmt, width)
 
 
-def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _, width: int):
-    lang = fmt.lang.code
+def _progress(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, width: int):
+    lang, _ = fmt.lang.code, fmt.gettext
     total, parts, category = chart["total"], chart["parts"], chart.get("category")
     rows = scope_rows(dataset, province_code, latest_only=True)
     tracks, segments = [], []

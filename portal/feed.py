@@ -22,7 +22,7 @@ EMPTY_FEED_UPDATED = dt.datetime(2022, 1, 6, tzinfo=dt.timezone.utc)
 
 def make_feed(config: Config, data: SiteData) -> bytes:
     """The Atom feed of the latest published announcements in `data`'s language."""
-    lang, _ = data.lang, data.gettext
+    lang, _ = data.lang, data.fmt.gettext
     here = posixpath.dirname(feed_path(lang))
     absolute = config.base_url.startswith(("http://", "https://"))
 

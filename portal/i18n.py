@@ -86,11 +86,20 @@ def _format_decimal(value, pattern: str, locale: str, numbering_system: str) -> 
     return format_decimal(value, format=pattern, locale=locale, numbering_system=numbering_system)
 
 
+# The catalogue of a language whose interface strings are not translated: they stay as written (English).
+UNTRANSLATED = gettext.NullTranslations()
+
+
 @dataclass(frozen=True)
 class Formatter:
-    """Formats numbers, percentages and dates the way readers of one language expect."""
+    """Writes for readers of one language: its interface strings (gettext), numbers, percentages and dates."""
 
     lang: Language
+    translations: gettext.NullTranslations = UNTRANSLATED  # the language's catalogue (see load_translations)
+
+    def gettext(self, message: str) -> str:
+        """The interface string `message` (as written in the code, in English) in this language."""
+        return self.translations.gettext(message)
 
     def number(self, value, decimals: int = 2) -> str:
         """Format a count or a measure, with the language's separators and digits."""

@@ -78,7 +78,7 @@ def scope_rows(dataset: Dataset, province_code: str, latest_only: bool) -> list[
     return rows
 
 
-def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> Indicator:
+def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter) -> Indicator:
     """Work out the headline and summary of one indicator dataset for one language."""
     lang = fmt.lang.code
     spec = dataset.indicator
@@ -88,16 +88,16 @@ def make_indicator(dataset: Dataset, province_code: str, fmt: Formatter, _) -> I
         raise BuildError.single(f"data/{dataset.src_path.name}", f"no province-wide rows (unit_code "
                                 f"{province_code}, as site.toml says): the indicator {spec['slug']!r} shows those")
     as_of = fmt.date(dataset.as_of) if dataset.as_of else ""
-    headline = _make_headline(dataset, spec["headline"], rows, fmt, _, as_of)
+    headline = _make_headline(dataset, spec["headline"], rows, fmt, as_of)
     history = _series(dataset, spec["headline"], province_code)
     views = chart_kinds.views(dataset, province_code)
-    headline = _with_movement(headline, dataset, spec["headline"]["value"], history, not views, fmt, _)
+    headline = _with_movement(headline, dataset, spec["headline"]["value"], history, not views, fmt)
     return Indicator(
         slug=spec["slug"],
         dataset=dataset,
         title=dataset.titles.get(lang, dataset.name),
         headline=headline,
-        summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, _, views)),
+        summary=tuple(_make_summary(dataset, spec["chart"], province_code, fmt, views)),
         views=tuple(views),
         latest=headline_row(rows, spec["headline"]),
         standings=unit_standings(dataset, province_code),
@@ -156,8 +156,9 @@ def _series(dataset: Dataset, spec: dict, province_code: str) -> list[dict]:
 
 
 def _with_movement(headline: Headline, dataset: Dataset, value: str, history: list[dict], single: bool,
-                   fmt: Formatter, _) -> Headline:
+                   fmt: Formatter) -> Headline:
     """The headline with its row's date and sources, its change since the previous figure and a sparkline."""
+    _ = fmt.gettext
     if not history:
         return headline
     time = dataset.time_field
@@ -167,7 +168,7 @@ def _with_movement(headline: Headline, dataset: Dataset, value: str, history: li
     as_of = fmt.period(last[time]) if time else headline.as_of
     change = began = ""
     if len(history) >= 2:
-        change = change_sentence(dataset, value, history[-2], last, fmt, _)
+        change = change_sentence(dataset, value, history[-2], last, fmt)
     elif single and time:
         began = _("This series began on {date}, with this figure; a chart appears once a second date is published.").format(
             date=fmt.period(last[time]))
@@ -175,8 +176,9 @@ def _with_movement(headline: Headline, dataset: Dataset, value: str, history: li
     return replace(headline, as_of=as_of, sources=sources, change=change, sparkline=points, began=began)
 
 
-def change_sentence(dataset: Dataset, name: str, before: dict, after: dict, fmt: Formatter, _) -> str:
+def change_sentence(dataset: Dataset, name: str, before: dict, after: dict, fmt: Formatter) -> str:
     """"Up 895,177 (+59.9%) since 15 April 2023", in words, for two rows of one field."""
+    _ = fmt.gettext
     time = dataset.time_field
     old, new = before[name], after[name]
     date = fmt.period(before[time]) if time else ""
@@ -203,8 +205,8 @@ def sparkline(values: list[float], width: int = 100, height: int = 24) -> str:
     return " ".join(f"{1 + i * step:.1f},{height - 1 - (v - low) / span * (height - 2):.1f}" for i, v in enumerate(values))
 
 
-def _make_headline(dataset, spec, rows, fmt, _, as_of) -> Headline:
-    lang = fmt.lang.code
+def _make_headline(dataset, spec, rows, fmt, as_of) -> Headline:
+    lang, _ = fmt.lang.code, fmt.gettext
     where = spec.get("where", {})
     row = next((r for r in rows if all(r.get(k) == v for k, v in where.items())), None)
     label = field_title(dataset, spec["value"], lang)
@@ -219,25 +221,26 @@ def _make_headline(dataset, spec, rows, fmt, _, as_of) -> Headline:
         total = row[spec["of"]]
         detail = _("of {total} ({share})").format(total=fmt.number(total), share=fmt.percent(100 * value / total))
     elif spec.get("target") and row.get(spec["target"]) is not None:
-        detail = _target_sentence(value - row[spec["target"]], fmt.percent(row[spec["target"]]), fmt, _)
+        detail = _target_sentence(value - row[spec["target"]], fmt.percent(row[spec["target"]]), fmt)
     return Headline(label, text, detail, as_of)
 
 
-def _target_sentence(diff: float, target: str, fmt: Formatter, _) -> str:
+def _target_sentence(diff: float, target: str, fmt: Formatter) -> str:
+    _ = fmt.gettext
     if diff >= 0:
         return _("{points} percentage points above the target of {target}").format(points=fmt.number(diff), target=target)
     return _("{points} percentage points below the target of {target}").format(points=fmt.number(-diff), target=target)
 
 
-def _make_summary(dataset: Dataset, declared: dict, province_code: str, fmt: Formatter, _, views: list[str]):
-    lang = fmt.lang.code
+def _make_summary(dataset: Dataset, declared: dict, province_code: str, fmt: Formatter, views: list[str]):
+    lang, _ = fmt.lang.code, fmt.gettext
     time = dataset.time_field
     chart = chart_kinds.roles(declared, time)
     main = views[0] if views else None
     if main == "line" or (main is None and not chart["parts"]):
-        yield from _over_time(dataset, chart, province_code, fmt, _)
+        yield from _over_time(dataset, chart, province_code, fmt)
         if "ranked" in views:
-            yield from _ranked_summary(dataset, chart, province_code, fmt, _)
+            yield from _ranked_summary(dataset, chart, province_code, fmt)
         return
     rows = scope_rows(dataset, province_code, latest_only=True)
     period = fmt.period(rows[0][time]) if rows and time else ""
@@ -256,7 +259,7 @@ def _make_summary(dataset: Dataset, declared: dict, province_code: str, fmt: For
             if target and row.get(target) is not None:
                 yield "{}: {}, {}.".format(
                     category_title(dataset, x, row[x], lang), format_value(dataset, y, row[y], fmt),
-                    _target_sentence(row[y] - row[target], fmt.percent(row[target]), fmt, _))
+                    _target_sentence(row[y] - row[target], fmt.percent(row[target]), fmt))
         if len(rows) > 2:
             high = max(rows, key=lambda r: r[y])
             low = min(rows, key=lambda r: r[y])
@@ -276,12 +279,12 @@ def _make_summary(dataset: Dataset, declared: dict, province_code: str, fmt: For
             yield " ".join([sentence] + extra)
 
     if "ranked" in views:
-        yield from _ranked_summary(dataset, chart, province_code, fmt, _)
+        yield from _ranked_summary(dataset, chart, province_code, fmt)
 
 
-def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _):
+def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter):
     """Each series' latest value with its date, and its change since the previous figure."""
-    lang = fmt.lang.code
+    lang, _ = fmt.lang.code, fmt.gettext
     time = dataset.time_field
     rows = scope_rows(dataset, province_code, latest_only=False)
     if chart["category"]:
@@ -300,7 +303,7 @@ def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter
         sentence = _("{title}: {value} as of {date}.").format(
             title=title, value=format_value(dataset, name, last[name], fmt), date=fmt.period(last[time]) if time else "")
         if len(history) > 1:
-            sentence += " " + change_sentence(dataset, name, history[-2], last, fmt, _)
+            sentence += " " + change_sentence(dataset, name, history[-2], last, fmt)
         goal = last.get(chart["target"]) if chart["target"] else None
         if goal and not dataset.field(name).is_percent:
             # The chart draws the target as a rule: the text says how far the figure is from it.
@@ -309,9 +312,9 @@ def _over_time(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter
         yield sentence
 
 
-def _ranked_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, _):
+def _ranked_summary(dataset: Dataset, chart: dict, province_code: str, fmt: Formatter):
     """Which units are highest and lowest at the latest date, beside the province figure."""
-    lang = fmt.lang.code
+    lang, _ = fmt.lang.code, fmt.gettext
     time = dataset.time_field
     name = (chart["parts"] or chart["measures"])[0]
     rows = [r for r in dataset.records() if r.get(name) is not None and str(r.get("unit_code")) != province_code]

@@ -113,7 +113,7 @@ def make_head(page, config: Config, data, facts: HeadFacts) -> PageMeta:
     """The PageMeta of one page of the language of `data`: a function of the page, its language's
     constants (config, language, texts, facts.organisation and facts.province) and head_inputs()."""
     locale_alternates, image, crumbs = head_inputs(page, config, facts)
-    return make_page_meta(page, config, data, crumbs, facts.organisation, locale_alternates, image, data.gettext,
+    return make_page_meta(page, config, data, crumbs, facts.organisation, locale_alternates, image,
                           facts.province)
 
 
@@ -131,7 +131,7 @@ def page_listing(page, config: Config) -> tuple[bool, tuple | None]:
 
 
 def make_page_meta(page, config: Config, data, crumbs: dict | None, organisation: dict | None,
-                   locale_alternates: tuple[str, ...], image: dict | None, _, province: str | None = None) -> PageMeta:
+                   locale_alternates: tuple[str, ...], image: dict | None, province: str | None = None) -> PageMeta:
     """Metadata of one page; `crumbs` is its BreadcrumbList (see make_breadcrumbs); `province` names the area."""
     canonical = absolute(config, page.dest_path)
     lang = data.lang
@@ -171,7 +171,7 @@ def make_page_meta(page, config: Config, data, crumbs: dict | None, organisation
         robots="noindex" if page.kind in UNLISTED else None,
         image=image,
         published=item.moment.isoformat() if isinstance(item, Announcement) else None,
-        search=make_search_fields(page, data.fmt, _, lastmod),
+        search=make_search_fields(page, data.fmt, lastmod),
     )
 
 
@@ -249,16 +249,17 @@ def page_lastmod(context: dict) -> dt.date | None:
     return max(dates) if dates else None
 
 
-def search_types(_) -> dict[str, str]:
+def search_types(fmt) -> dict[str, str]:
     """The `type` filter value of each indexed page kind, in the page's language."""
+    _ = fmt.gettext
     return {"indicator": _("Indicator"), "announcement": _("News"), "catalogue": _("Open data")}
 
 
-def make_search_fields(page, fmt, _, when: dt.date | None) -> dict:
+def make_search_fields(page, fmt, when: dt.date | None) -> dict:
     """Pagefind filters (type, year), sort key and metadata for the pages the search indexes (`when`: its page_lastmod)."""
     if page.kind not in INDEXED:
         return {}
-    fields = {"filters": {"type": search_types(_)[page.kind]}, "sort": {}, "meta": {}}
+    fields = {"filters": {"type": search_types(fmt)[page.kind]}, "sort": {}, "meta": {}}
     if page.kind != "catalogue" and when:
         fields["filters"]["year"] = str(when.year)
         fields["sort"]["date"] = when.isoformat()
@@ -346,7 +347,8 @@ def _script_json(document) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def make_chart_og_image(chart, lang: Language, _, config: Config) -> tuple[bytes, dict]:
+def make_chart_og_image(chart, fmt, config: Config) -> tuple[bytes, dict]:
     """An indicator chart's preview image (written to chart.dest_path("og", "png")) and its head description."""
-    return make_og_image(chart.svgs["wide"], chart.title, lang, _("Chart: %(title)s") % {"title": chart.title},
+    _ = fmt.gettext
+    return make_og_image(chart.svgs["wide"], chart.title, fmt.lang, _("Chart: %(title)s") % {"title": chart.title},
                          chart.dest_path("og", "png"), config)

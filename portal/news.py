@@ -170,7 +170,7 @@ def make_related(indicators, items) -> dict[str, tuple[Announcement, ...]]:
 
 def make_news_pages(data: SiteData) -> list[Page]:
     """The news list (ten a page), one page per tag and per year, and each announcement."""
-    lang, items, _ = data.lang, data.news, data.gettext
+    lang, items, _ = data.lang, data.news, data.fmt.gettext
     tags, years = make_tags(items), make_years(items)
     browse = {"tags": [(t.label, page_path(lang, f"news/tags/{t.slug}"), len(t.items)) for t in tags],
               "years": [(data.fmt.period(y), page_path(lang, f"news/archive/{y}"), len(g)) for y, g in years]}
@@ -225,7 +225,7 @@ def render_body(item: Announcement, data: SiteData, link, chart=None) -> Markup:
         indicator = indicators[name]
         if chart is None:
             target = html.escape(link(page_path(data.lang, f"indicators/{indicator.slug}")))
-            label = html.escape(data.gettext("Chart: %(title)s") % {"title": indicator.title})
+            label = html.escape(data.fmt.gettext("Chart: %(title)s") % {"title": indicator.title})
             return f'<a href="{target}">{label}</a>'
         levels = HEADING.findall(before)
         level = min(int(levels[-1]) + 1, 6) if levels else 2

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -53,7 +52,6 @@ class SiteData:
     indicators: tuple[Indicator, ...]
     datasets: tuple[Dataset, ...]
     news: tuple[Announcement, ...]  # published ones only, newest first
-    gettext: Callable[[str], str]
     province_code: str = ""
     related: dict = field(default_factory=dict)  # indicator slug -> announcements
 
@@ -108,7 +106,7 @@ def make_alternates(editions) -> dict[str, dict[str, str]]:
 
 def make_pages(config: Config, data: SiteData) -> list[Page]:
     """List the pages of one language with what each template needs (news pages: see news.py)."""
-    lang, _ = data.lang, data.gettext
+    lang, _ = data.lang, data.fmt.gettext
     pages = [
         Page("home", "home", lang.code, page_path(lang, "home"), lang.title,
              {"indicators": data.indicators, "news": data.news[:NEWS_ON_HOME]}),
@@ -128,7 +126,7 @@ def make_pages(config: Config, data: SiteData) -> list[Page]:
                           {"unit": unit, "code": code, "indicators": tuple(
                               i for i in data.indicators if code in i.dataset.unit_codes)}))
     pages.append(Page("search", "search", lang.code, page_path(lang, "search"), _("Search"),
-                      make_search_context(data, _)))
+                      make_search_context(data)))
     pages.append(Page("404", "not_found", lang.code, f"{lang.prefix}404.html", _("Page not found")))
     return pages
 
@@ -191,10 +189,10 @@ def render_page(env: jinja2.Environment, page: Page, config: Config, data: SiteD
             unit_figures=lambda indicator, code: unit_figures(indicator, code, data.fmt),
             unit_pages=lambda: unit_pages(data.indicators, data.province_code),
             revision_rows=lambda dataset: revision_rows(dataset, data.fmt),
-            freshness=lambda dataset: freshness_facts(dataset, data.fmt, data.gettext),
+            freshness=lambda dataset: freshness_facts(dataset, data.fmt),
             table_limit=TABLE_ROWS,
-            field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt, data.gettext),
-            dataset_rules=lambda dataset: _dataset_rules(dataset, lang.code, data.gettext),
+            field_rules=lambda dataset, f: _field_rules(dataset, f, data.fmt),
+            dataset_rules=lambda dataset: _dataset_rules(dataset, data.fmt),
             field_title=lambda dataset, name: field_title(dataset, name, lang.code),
             field_unit=lambda f: _unit_title(f, lang.code),
             category_title=lambda dataset, name, value: category_title(dataset, name, value, lang.code),
@@ -326,23 +324,25 @@ def table_notes(dataset: Dataset, lang: str) -> dict:
     return {"marks": marks, "texts": texts}
 
 
-def freshness_facts(dataset: Dataset, fmt: Formatter, _) -> dict | None:
+def freshness_facts(dataset: Dataset, fmt: Formatter) -> dict | None:
     """How often the dataset is updated, when the next figures are due and whether they are late."""
     due = freshness.next_expected(dataset.as_of, dataset.update_frequency)
     if due is None:
         return None
-    return {"frequency": _frequency_words(dataset.update_frequency, _), "latest": fmt.date(dataset.as_of),
+    return {"frequency": _frequency_words(dataset.update_frequency, fmt), "latest": fmt.date(dataset.as_of),
             "due": fmt.date(due), "overdue": dataset.overdue}
 
 
-def _frequency_words(text: str, _) -> str:
+def _frequency_words(text: str, fmt: Formatter) -> str:
+    _ = fmt.gettext
     words = {"P1M": _("every month"), "P3M": _("every quarter"), "P6M": _("every six months"), "P1Y": _("every year"),
              "P1W": _("every week"), "P1D": _("every day")}
     return words.get(text, text)
 
 
-def _field_rules(dataset: Dataset, f, fmt: Formatter, _) -> str:
+def _field_rules(dataset: Dataset, f, fmt: Formatter) -> str:
     """A column's rules in words: required, range, allowed values, uniqueness."""
+    _ = fmt.gettext
     rules = f.constraints
     words = []
     if rules.get("required"):
@@ -363,8 +363,9 @@ def _field_rules(dataset: Dataset, f, fmt: Formatter, _) -> str:
     return ", ".join(words)
 
 
-def _dataset_rules(dataset: Dataset, lang: str, _) -> list[str]:
+def _dataset_rules(dataset: Dataset, fmt: Formatter) -> list[str]:
     """The dataset's cross-column rules in words."""
+    lang, _ = fmt.lang.code, fmt.gettext
     title = lambda name: field_title(dataset, name, lang)  # noqa: E731
     sentences = []
     for rule in dataset.rules:

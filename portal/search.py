@@ -68,12 +68,12 @@ def search_part(page) -> str:
     return f"news/{page.context['item'].date.year}" if page.kind == "announcement" else PRIMARY_PART
 
 
-def make_search_context(data, _) -> dict:
+def make_search_context(data) -> dict:
     """What the search page shows: filter choices, every page to browse without JavaScript, and the bundles to search."""
     years = {d.as_of.year for d in (i.dataset for i in data.indicators) if d.as_of}
     years |= {item.date.year for item in data.news}
     code = data.lang.code
-    return {"search_types": list(search_types(_).values()), "search_years": sorted(years, reverse=True),
+    return {"search_types": list(search_types(data.fmt).values()), "search_years": sorted(years, reverse=True),
             "indicators": data.indicators, "news": data.news,
             "search_bundle": f"{BUNDLE_DIR}/{code}/{PRIMARY_PART}/pagefind.js",
             "search_merged": [f"{BUNDLE_DIR}/{code}/news/{year}/" for year in sorted({i.date.year for i in data.news}, reverse=True)]}

@@ -1,7 +1,6 @@
 """Chart specs compared as parsed data, and the summaries written from the same rows."""
 
 import csv
-import gettext
 import json
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from portal.indicators import make_indicator
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = load_config(ROOT)
 DATASETS = {d.name: d for d in load_datasets(ROOT)}
-_ = gettext.NullTranslations().gettext
 EN = Formatter(CONFIG.language("en"))
 VI = Formatter(CONFIG.language("vi"))
 PACKAGE = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))
@@ -68,7 +66,7 @@ def values(layer: dict, spec: dict) -> list[dict]:
 
 
 def test_online_rates_bars_by_scope_with_the_target_rule():
-    spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN, _)["wide"]
+    spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN)["wide"]
     (bars, *_rest) = layers_with(spec, "bar")
     rows = province_rows("online_dossiers")
     # One bar per scope, in the file's order, each percentage on the 0–1 scale of the axis.
@@ -88,7 +86,7 @@ def test_online_rates_bars_by_scope_with_the_target_rule():
 
 
 def test_tasks_progress_shows_parts_of_the_total():
-    spec = make_chart_specs(DATASETS["tasks"], "40", EN, _)["narrow"]
+    spec = make_chart_specs(DATASETS["tasks"], "40", EN)["narrow"]
     track, segments = layers_with(spec, "bar")
     (row,) = province_rows("tasks")
     assigned, completed, in_progress = (int(row[k]) for k in ("assigned", "completed", "in_progress"))
@@ -100,7 +98,7 @@ def test_tasks_progress_shows_parts_of_the_total():
 
 
 def test_eid_accounts_are_a_line_over_time_with_the_target_above_the_plot():
-    spec = make_chart_specs(DATASETS["eid_accounts"], "40", VI, _)["wide"]
+    spec = make_chart_specs(DATASETS["eid_accounts"], "40", VI)["wide"]
     (line,) = layers_with(spec, "line")
     rows = shipped_rows("eid_accounts")
     collected = [(v["date"], v["value"]) for v in values(line, spec) if v["series"] == "Hồ sơ đã thu nhận"]
@@ -117,14 +115,14 @@ def test_eid_accounts_are_a_line_over_time_with_the_target_above_the_plot():
 
 
 def test_a_single_figure_gets_no_chart_but_says_when_its_series_began():
-    assert make_chart_specs(DATASETS["id_cards"], "40", EN, _) == {}
-    headline = make_indicator(DATASETS["id_cards"], "40", EN, _).headline
+    assert make_chart_specs(DATASETS["id_cards"], "40", EN) == {}
+    headline = make_indicator(DATASETS["id_cards"], "40", EN).headline
     (row,) = shipped_rows("id_cards")
     assert EN.period(row["date"]) in headline.began
 
 
 def test_static_svg_uses_the_language_number_format():
-    chart = render_chart(DATASETS["eid_accounts"], "40", VI, _)
+    chart = render_chart(DATASETS["eid_accounts"], "40", VI)
     rows = shipped_rows("eid_accounts")
     assert VI.number(int(rows[-1]["applications_collected"])) in chart.svgs["wide"]
     assert chart.dest_path("wide", "svg") == "charts/eid-accounts.vi.wide.svg"
@@ -191,7 +189,7 @@ def expected_summary(name: str) -> tuple[str, ...]:
 @pytest.mark.parametrize("name", ["online_dossiers", "eid_accounts", "tasks", "public_services", "id_cards",
                                   "online_dossiers_monthly"])
 def test_summaries_are_written_from_the_data(name):
-    assert make_indicator(DATASETS[name], "40", EN, _).summary == expected_summary(name)
+    assert make_indicator(DATASETS[name], "40", EN).summary == expected_summary(name)
 
 
 def test_the_shipped_summaries_say_the_margin_extremes_growth_and_share_of_target():
@@ -213,7 +211,7 @@ def test_a_rate_by_scope_says_its_margin_and_the_highest_and_lowest(tmp_path, fi
     rates = f"year,unit_code,scope,rate_pct,target_pct\n2023,40,a,{first},{target}\n2023,40,b,88.88,\n2023,40,c,22.22,\n"
     root = write_project(tmp_path, {"data/units.csv": UNITS, "data/rates.csv": rates}, package=long_label_package())
     dataset = next(d for d in load_datasets(root) if d.name == "rates")
-    assert make_indicator(dataset, "40", EN, _).summary == (
+    assert make_indicator(dataset, "40", EN).summary == (
         f"{LONG['a']['en']}: {sentence}",
         f"Highest in 2023: {LONG['b']['en']} (88.88%). Lowest: {LONG['c']['en']} (22.22%).")
 
@@ -227,17 +225,17 @@ def test_a_count_says_its_growth_and_its_share_of_the_target(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued,goal\n2023-06-30,40,1000,\n"
                                                        "2023-12-31,40,1500,1200\n"}, package=package)
     dataset = next(d for d in load_datasets(root) if d.name == "counts")
-    assert make_indicator(dataset, "40", EN, _).summary == (
+    assert make_indicator(dataset, "40", EN).summary == (
         "Issued: 1,500 as of 31 December 2023. Up 500 (50%) since 30 June 2023. That is 125% of the target of 1,200.",)
 
 
 def test_headlines():
-    dossiers = make_indicator(DATASETS["online_dossiers"], "40", VI, _).headline
+    dossiers = make_indicator(DATASETS["online_dossiers"], "40", VI).headline
     rows = province_rows("online_dossiers")
     (province,) = [r for r in rows if r["scope"] == "province" and r["year"] == max(r["year"] for r in rows)]
     rate, target = float(province["rate_pct"]), float(province["target_pct"])
     assert (dossiers.value, dossiers.detail) == (VI.percent(rate), margin(rate, target, VI))
-    accounts = make_indicator(DATASETS["eid_accounts"], "40", EN, _).headline
+    accounts = make_indicator(DATASETS["eid_accounts"], "40", EN).headline
     latest = max((r for r in province_rows("eid_accounts") if r["accounts_activated"]), key=lambda r: r["date"])
     activated, collected = int(latest["accounts_activated"]), int(latest["applications_collected"])
     assert (accounts.value, accounts.detail, accounts.as_of) == (
@@ -252,10 +250,10 @@ def test_a_new_month_extends_the_line_and_the_change_sentence(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-10-31,40,800\n2023-11-30,40,1000\n"
                                                        "2023-12-31,40,1500\n2023-12-31,412,3\n"})
     counts = next(d for d in load_datasets(root) if d.name == "counts")
-    spec = make_chart_specs(counts, "40", EN, _)["wide"]
+    spec = make_chart_specs(counts, "40", EN)["wide"]
     (line,) = layers_with(spec, "line")
     assert [v["date"] for v in values(line, spec)] == ["2023-10-31", "2023-11-30", "2023-12-31"]
-    indicator = make_indicator(counts, "40", EN, _)
+    indicator = make_indicator(counts, "40", EN)
     assert indicator.summary == ("Issued: 1,500 as of 31 December 2023. Up 500 (50%) since 30 November 2023.",)
     assert indicator.headline.change == "Up 500 (50%) since 30 November 2023."
     assert len(indicator.headline.sparkline.split()) == 3  # three points: a sparkline
@@ -269,12 +267,12 @@ def test_a_monthly_rate_falling_is_said_in_points(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-11-30,40,50.5\n2023-12-31,40,48\n"},
                          package=package)
     dataset = next(d for d in load_datasets(root) if d.name == "counts")
-    assert make_indicator(dataset, "40", EN, _).headline.change == "Down 2.5 percentage points since 30 November 2023."
+    assert make_indicator(dataset, "40", EN).headline.change == "Down 2.5 percentage points since 30 November 2023."
 
 
 def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
     ar = Formatter(CONFIG.language("ar"))
-    spec = make_chart_specs(DATASETS["online_dossiers"], "40", ar, _)["wide"]
+    spec = make_chart_specs(DATASETS["online_dossiers"], "40", ar)["wide"]
     (bars, *_rest) = layers_with(spec, "bar")
     assert bars["encoding"]["x"]["scale"]["reverse"] is True
     assert bars["encoding"]["y"]["axis"]["orient"] == "right"
@@ -287,7 +285,7 @@ def test_right_to_left_charts_mirror_and_keep_text_in_reading_order():
 
 
 def test_left_to_right_charts_are_not_mirrored():
-    spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN, _)["wide"]
+    spec = make_chart_specs(DATASETS["online_dossiers"], "40", EN)["wide"]
     (bars, *_rest) = layers_with(spec, "bar")
     assert bars["encoding"]["x"]["scale"]["reverse"] is False
     assert bars["encoding"]["y"]["axis"]["orient"] == "left"
@@ -298,8 +296,8 @@ def test_left_to_right_charts_are_not_mirrored():
                                   "online_dossiers_monthly"])
 def test_specs_are_valid_vega_lite(name, lang):
     fmt = Formatter(CONFIG.language(lang))
-    fast = make_chart_specs(DATASETS[name], "40", fmt, _)
-    checked = make_chart_specs(DATASETS[name], "40", fmt, _, validate=True)  # raises on an invalid spec
+    fast = make_chart_specs(DATASETS[name], "40", fmt)
+    checked = make_chart_specs(DATASETS[name], "40", fmt, validate=True)  # raises on an invalid spec
     assert fast == checked
 
 
@@ -311,7 +309,25 @@ def test_notable_dates_are_marked_on_a_line(tmp_path):
     root = write_project(tmp_path, {"data/counts.csv": "date,unit_code,issued\n2023-06-30,40,1000\n2023-12-31,40,1500\n"},
                          package=package)
     counts = next(d for d in load_datasets(root) if d.name == "counts")
-    spec = make_chart_specs(counts, "40", EN, _, validate=True)["narrow"]
+    spec = make_chart_specs(counts, "40", EN, validate=True)["narrow"]
     (rule,) = layers_with(spec, "rule")
     assert values(rule, spec) == [{"date": "2023-09-01", "label": "New rules"}]
-    assert spec["height"] == make_chart_specs(counts, "40", EN, _)["narrow"]["height"]  # a fixed box
+    assert spec["height"] == make_chart_specs(counts, "40", EN)["narrow"]["height"]  # a fixed box
+
+
+def test_charts_and_summaries_speak_the_language_of_their_formatter():
+    from portal.i18n import load_translations
+
+    lang = CONFIG.language("vi")
+    vi = Formatter(lang, load_translations(lang))
+    target = vi.gettext("Target {value}").split("{value}")[0]
+    assert target and target != "Target "
+    translated = json.dumps(make_chart_specs(DATASETS["online_dossiers"], "40", vi)["wide"], ensure_ascii=False)
+    assert f'"{target}' in translated and '"Target ' not in translated
+    # Without a catalogue the interface strings stay as written, in English.
+    untranslated = json.dumps(make_chart_specs(DATASETS["online_dossiers"], "40", VI)["wide"], ensure_ascii=False)
+    assert '"Target ' in untranslated and f'"{target}' not in untranslated
+    summary = " ".join(make_indicator(DATASETS["online_dossiers"], "40", vi).summary)
+    margin = vi.gettext("{points} percentage points above the target of {target}").split("{points}")[1].split("{target}")[0]
+    below = vi.gettext("{points} percentage points below the target of {target}").split("{points}")[1].split("{target}")[0]
+    assert margin.strip() in summary or below.strip() in summary

@@ -65,7 +65,7 @@ lang = next(lang for lang in inputs.config.languages if lang.code == code)
 out = {}
 for dataset in inputs.datasets:
     if dataset.indicator and chart_kinds.views(dataset, inputs.config.province_code):
-        chart = charts.render_chart(dataset, inputs.config.province_code, Formatter(lang), load_translations(lang).gettext)
+        chart = charts.render_chart(dataset, inputs.config.province_code, Formatter(lang, load_translations(lang)))
         out[chart.slug] = [chart.svgs, charts.svg_to_png(chart.svgs["wide"], 1.5).hex()]
 print(json.dumps(out, sort_keys=True))
 """

@@ -82,7 +82,7 @@ def test_unit_figures_rank_each_unit_among_those_with_a_figure_on_its_own_latest
     config = load_config(root)
     (dataset,) = [d for d in load_datasets(root, dt.date(2024, 1, 15)) if d.indicator]
     fmt = Formatter(config.language("en"))
-    indicator = make_indicator(dataset, config.province_code, fmt, lambda text: text)
+    indicator = make_indicator(dataset, config.province_code, fmt)
     shown = {code: unit_figures(indicator, code, fmt) for code in ("412", "413", "499")}
     assert [shown["412"][k] for k in ("value", "date", "province", "rank", "of")] == ["900", "31 December 2023", "1,500", 1, 1]
     assert [shown["413"][k] for k in ("value", "date", "province", "rank", "of")] == ["200", "30 November 2023", "1,000", 2, 2]

@@ -115,16 +115,15 @@ def make_chart(config: Config, folder: Path | None, shared: Path | None, destina
         Cache(shared).put(Cache(shared).key(VEGA_BUNDLE_KEY), bundle)
         return bundle
     lang, dataset = job
-    _ = _translations(lang).gettext
     _use_fonts(shared)
     store = Cache(folder)
 
     def make():
-        fmt = Formatter(lang)
-        chart = charts_mod.render_chart(dataset, config.province_code, fmt, _)
-        og_png, og_info = make_chart_og_image(chart, lang, _, config)
+        fmt = Formatter(lang, _translations(lang))
+        chart = charts_mod.render_chart(dataset, config.province_code, fmt)
+        og_png, og_info = make_chart_og_image(chart, fmt, config)
         # The SVG and PNG for articles and slides, with the chart's credits drawn in.
-        images = make_chart_images(chart, dataset, lang, fmt.date(dataset.as_of) if dataset.as_of else "", _, config)
+        images = make_chart_images(chart, dataset, fmt, config)
         return chart, {size: charts_mod.spec_json(spec) for size, spec in chart.specs.items()}, og_png, og_info, images
 
     # Everything one chart gives the site in one entry, for a build whose current site lacks its files.

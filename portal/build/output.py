@@ -43,7 +43,7 @@ def write_release(inputs, editions, staging: Staging, memo: Memo) -> dict[str, s
     """Write the open-data files (downloads, package, checksums, zip) and the announcements' pictures;
     return the release's addresses for the pages."""
     config, package, datasets = inputs.config, inputs.package, inputs.datasets
-    gettexts = {edition.lang.code: edition.data.gettext for edition in editions}
+    gettexts = {edition.lang.code: edition.data.fmt.gettext for edition in editions}
     paths = release_paths(package["name"])
 
     def tables(dataset, names: tuple) -> tuple[bytes, ...]:

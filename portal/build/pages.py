@@ -32,24 +32,24 @@ def plan_editions(inputs, drafts: bool, future: bool, memo: Memo) -> list[Editio
     editions = []
     for lang in config.languages:
         translations = inputs.translations[lang.code]
-        fmt = Formatter(lang)
-        indicators = tuple(_indicator(memo, d, config, fmt, translations) for d in inputs.datasets if d.indicator)
+        fmt = Formatter(lang, translations)
+        indicators = tuple(_indicator(memo, d, config, fmt) for d in inputs.datasets if d.indicator)
         news = tuple(a for a in published if a.lang == lang.code)
-        data = SiteData(lang, fmt, indicators, inputs.datasets, news, translations.gettext, config.province_code,
+        data = SiteData(lang, fmt, indicators, inputs.datasets, news, config.province_code,
                         make_related(indicators, news))
         pages = make_pages(config, data) + make_news_pages(data) + make_embed_pages(data)  # embeds: for other sites
         editions.append(Edition(translations, data, tuple(pages)))
     return editions
 
 
-def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter, translations) -> Indicator:
+def _indicator(memo: Memo, dataset, config: Config, fmt: Formatter) -> Indicator:
     """make_indicator, from the memo when neither the dataset nor the language's texts changed."""
 
     def make():
-        made = make_indicator(dataset, config.province_code, fmt, translations.gettext)
+        made = make_indicator(dataset, config.province_code, fmt)
         return dataclasses.replace(made, dataset=None)  # the dataset itself is not kept again
 
-    return dataclasses.replace(memo.made_from("indicator", (dataset, fmt, translations, config.province_code), make),
+    return dataclasses.replace(memo.made_from("indicator", (dataset, fmt, config.province_code), make),
                                dataset=dataset)
 
 
