@@ -296,7 +296,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         shown_csv, refers = shown_csvs[descriptor["name"]], _refers(descriptor)
         described = {"resources": [by_name.get(name) for name in refers]}  # the referred tables' types count too
         problems += _checked(remember, "foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
-                             lambda: _check_foreign_keys(descriptor, tables, shown_csv))
+                             lambda: check_foreign_keys(descriptor, tables, shown_csv))
     small = all((data_dir / d["path"]).stat().st_size <= FRICTIONLESS_MAX_BYTES
                 for d in descriptors if (data_dir / d["path"]).exists())
     # A file that cannot be read at all is already explained; the reference validator would only
@@ -493,7 +493,7 @@ def _check_indicator_kinds(chart: dict, headline: dict, types: dict, bad) -> Non
         bad(f"chart \"x\" {chart['x']!r} must be a date, year or text field, not a measure")
 
 
-def _check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
+def check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
     """A problem for each value of the resource `d` that its foreign keys' tables do not hold."""
     problems: list[Problem] = []
     frame = tables[d["name"]]

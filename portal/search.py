@@ -116,7 +116,7 @@ def index_bundle(source: Path, bundle: Path) -> dict[str, bytes]:
     them), so an edited announcement re-indexes its year in its language, and an edited CSV the
     small data bundles.
     """
-    _run_pagefind(source, bundle)
+    run_pagefind(source, bundle)
     if bundle.name != PRIMARY_PART:
         for pattern in LIBRARY_FILES:
             for path in bundle.glob(pattern):
@@ -124,7 +124,8 @@ def index_bundle(source: Path, bundle: Path) -> dict[str, bytes]:
     return {path.relative_to(bundle).as_posix(): path.read_bytes() for path in sorted(bundle.rglob("*")) if path.is_file()}
 
 
-def _run_pagefind(source: Path, bundle: Path) -> None:
+def run_pagefind(source: Path, bundle: Path) -> None:
+    """Run the Pagefind command on the pages in `source`, writing its index into `bundle`; a BuildError when it fails."""
     command = [str(pagefind_executable()), "--site", str(source), "--output-path", str(bundle),
                "--keep-index-url", "--silent"]
     for selector in EXCLUDE_SELECTORS:

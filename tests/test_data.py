@@ -242,10 +242,10 @@ def test_rule_and_reference_checks_are_remembered_until_their_inputs_change(tmp_
 
     root = write_project(tmp_path / "p")
     calls: list[tuple[str, str]] = []
-    real_rules, real_references = data.check_rules, data._check_foreign_keys
+    real_rules, real_references = data.check_rules, data.check_foreign_keys
     monkeypatch.setattr(data, "check_rules", lambda d, f, shown, today: calls.append(("rules", shown))
                         or real_rules(d, f, shown, today))
-    monkeypatch.setattr(data, "_check_foreign_keys", lambda d, tables, shown: calls.append(("references", shown))
+    monkeypatch.setattr(data, "check_foreign_keys", lambda d, tables, shown: calls.append(("references", shown))
                         or real_references(d, tables, shown))
 
     def messages(today=dt.date(2024, 1, 1)) -> list[str]:

@@ -239,13 +239,13 @@ def _inodes(site: Path) -> dict[str, int]:
 def _record_indexing(monkeypatch) -> list[str]:
     """Let Pagefind run as usual, noting each bundle ("en/news/2024", ...) it indexes in the returned list."""
     indexed: list[str] = []
-    real = search._run_pagefind
+    real = search.run_pagefind
 
     def recording(source, bundle):
         indexed.append(source.as_posix().split(f"/{search.SEARCH_INPUT}/", 1)[1])
         real(source, bundle)
 
-    monkeypatch.setattr(search, "_run_pagefind", recording)
+    monkeypatch.setattr(search, "run_pagefind", recording)
     return indexed
 
 
@@ -375,7 +375,7 @@ def test_rebuild_with_nothing_changed_renders_nothing_and_reuses_the_search_inde
     def no_indexing(*args):
         raise AssertionError("Pagefind ran although no searchable page changed")
 
-    monkeypatch.setattr(search, "_run_pagefind", no_indexing)
+    monkeypatch.setattr(search, "run_pagefind", no_indexing)
     folder = (root / "site").stat().st_ino
     summary = build(root, root / "site", clock=CLOCK, jobs=2)
     assert _inodes(root / "site") == before and (root / "site").stat().st_ino == folder  # left exactly as it was

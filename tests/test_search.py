@@ -218,7 +218,7 @@ def test_a_language_with_nothing_to_search_gets_no_bundle(tmp_path, monkeypatch)
     from portal.build.memo import Memo
     from portal.build.output import write_search_index
 
-    monkeypatch.setattr(search, "_run_pagefind", no_indexing)
+    monkeypatch.setattr(search, "run_pagefind", no_indexing)
     with Staging(tmp_path / "site") as staging:
         write_search_index(staging, {"vi": [], "en": []}, Memo(None))
         assert not (staging.folder / search.BUNDLE_DIR).exists()
