@@ -17,7 +17,8 @@ HEADROOM = 1.3
 
 def make_view_spec(view: str, dataset: Dataset, chart: dict, province_code: str, fmt: Formatter, width: int,
                    validate: bool = False) -> dict:
-    """The Vega-Lite spec of one view of an indicator's chart (`chart`: its roles, see chart_kinds.roles), `width` pixels wide, its rows inline."""
+    """The Vega-Lite spec of one view of an indicator's chart, `width` pixels wide, with its rows inline
+    (`chart`: the fields in each role, see chart_kinds.roles)."""
     _INLINE.clear()
     return _fill_data(BUILDERS[view](dataset, chart, province_code, fmt, width).to_dict(validate=validate))
 

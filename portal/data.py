@@ -7,7 +7,6 @@ import functools
 import hashlib
 import json
 import pickle
-import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,18 +14,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import freshness, provenance, revisions as revisions_mod, units as units_mod
-from .descriptor import check_package_shape
+from .descriptor import check_package, check_package_shape
 from .errors import BuildError, Problem, relative
-from .rules import check_rules, describe_rules
-from .schema import check_with_frictionless
+from .rules import check_rules
+from .schema import (check_foreign_keys, check_province_rows, check_with_frictionless, frictionless_inputs,
+                     referred_resources)
 
 if TYPE_CHECKING:
     import pandas as pd
 
 PACKAGE_FILE = "datapackage.json"
-TYPES = ("string", "integer", "number", "date", "year")
-# Older declarations name a chart type; the kind drawn now follows the shape of the data (chart_kinds.py).
-CHART_TYPES = ("bar", "grouped", "progress", "line")
 # The reference validator reads about 25,000 rows a second: past this size the portal's own
 # streaming checks, which cover the same Table Schema rules, stand alone.
 FRICTIONLESS_MAX_BYTES = 5_000_000
@@ -173,17 +170,6 @@ def per_dataset(function: Callable) -> Callable:
     return remembered
 
 
-def _frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:
-    """What each resource's reference check reads: the package description, its file and the files it refers to.
-
-    `known` holds the digests of files already read, by resource name.
-    """
-    digests = {d["name"]: known.get(d["name"]) or hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest()
-               for d in descriptors}
-    package = hashlib.sha256(text.encode("utf-8")).hexdigest()  # once, not once per resource
-    return {d["name"]: (package, d["name"], [(name, digests.get(name)) for name in _refers(d)]) for d in descriptors}
-
-
 def no_memo(kind: str, inputs: tuple, make: Callable, keep: Callable | None = None):
     """The `remember` of a load that keeps nothing: make() every time.
 
@@ -195,12 +181,6 @@ def no_memo(kind: str, inputs: tuple, make: Callable, keep: Callable | None = No
 
 def _valid(verdict) -> bool:
     return verdict == "valid"
-
-
-def _refers(descriptor: dict) -> list[str]:
-    """The resource's own name, then the resources its foreign keys name."""
-    foreign = descriptor.get("schema", {}).get("foreignKeys", [])
-    return [descriptor["name"], *sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})]
 
 
 def _checked(remember, kind: str, descriptor: dict, digests: list, today: dt.date | None, check) -> list[Problem]:
@@ -268,7 +248,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     problems: list[Problem] = check_package_shape(package, text, shown)
     if problems:
         raise BuildError(problems)  # the checks below rely on every value being of its kind
-    descriptors = _check_package(package, text, shown, problems)
+    descriptors = check_package(package, text, shown, problems)
     known_sources = {s.get("name") for s in package.get("sources", []) if isinstance(s, dict) and s.get("name")}
     tables: dict[str, pd.DataFrame | None] = {}
     file_digests: dict[str, str | None] = {}
@@ -293,7 +273,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     for descriptor in descriptors:
         if tables[descriptor["name"]] is None:
             continue
-        shown_csv, refers = shown_csvs[descriptor["name"]], _refers(descriptor)
+        shown_csv, refers = shown_csvs[descriptor["name"]], referred_resources(descriptor)
         described = {"resources": [by_name.get(name) for name in refers]}  # the referred tables' types count too
         problems += _checked(remember, "foreign-keys", described, [shown_csv] + [file_digests.get(name) for name in refers], None,
                              lambda: check_foreign_keys(descriptor, tables, shown_csv))
@@ -305,7 +285,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
     if len(descriptors) == len(package["resources"]) and small and not unreadable:
         # Only clean results are remembered, one per resource, keyed by the package description and
         # every file the resource's check reads: after one CSV changes, only that one is validated again.
-        keys = _frictionless_inputs(text, descriptors, data_dir, file_digests)
+        keys = frictionless_inputs(text, descriptors, data_dir, file_digests)
         unchecked = [name for name, key in keys.items()
                      if remember("frictionless", key, lambda: None, keep=_valid) != "valid"]
         if unchecked:
@@ -323,7 +303,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         if late is not None:
             overdue.add(descriptor["name"])
             problems.append(late)
-    problems += _check_province_rows(root, descriptors, tables, shown_csvs)
+    problems += check_province_rows(root, descriptors, tables, shown_csvs)
     if warnings is not None:
         warnings += [p for p in problems if p.severity == "warning"]
     problems = [p for p in problems if p.severity == "error"]
@@ -369,7 +349,7 @@ def load_datasets(root: Path, today: dt.date | None = None, warnings: list[Probl
         for d in descriptors:
             # Being overdue changes the pages, though not the files: it counts in the digest.
             digest = _source_digest(text, d["name"], file_digests.get(d["name"]),
-                                    [file_digests.get(n) for n in _refers(d)[1:]] + [file_digests.get(revisions_mod.RESOURCE, "")])
+                                    [file_digests.get(n) for n in referred_resources(d)[1:]] + [file_digests.get(revisions_mod.RESOURCE, "")])
             digests[d["name"]] = digest + ("+overdue" if digest and d["name"] in overdue else "")
     return datasets
 
@@ -380,143 +360,6 @@ def _source_digest(package_text: str, name: str, file_digest: str | None, referr
     if file_digest is None or None in (referred or []):
         return ""
     return hashlib.sha256(f"{package_text}\0{name}\0{file_digest}\0{referred or []}".encode("utf-8")).hexdigest()
-
-
-def _check_package(package, text: str, shown: str, problems: list[Problem]) -> list[dict]:
-    """Check the descriptors the portal relies on; return the usable ones."""
-    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
-        problems.append(Problem(shown, 1, None, "expected an object with a \"resources\" list"))
-        return []
-    usable = []
-    names = {r.get("name") for r in package["resources"] if isinstance(r, dict)}
-    for index, res in enumerate(package["resources"]):
-        name = res.get("name", f"#{index + 1}") if isinstance(res, dict) else f"#{index + 1}"
-        line = _line_of(text, f'"name": "{name}"')
-
-        def bad(message: str) -> None:
-            problems.append(Problem(shown, line, None, f"resource {name}: {message}"))
-
-        if not isinstance(res, dict) or not isinstance(res.get("path"), str):
-            bad("needs a \"path\" to its CSV file")
-            continue
-        if "/" in res["path"] or "\\" in res["path"] or not res["path"].endswith(".csv"):
-            bad("\"path\" must be a .csv file name inside data/")
-            continue
-        fields = res.get("schema", {}).get("fields")
-        if not isinstance(fields, list) or not fields:
-            bad("needs \"schema\" with a list of \"fields\"")
-            continue
-        if not isinstance(res.get("titles"), dict):
-            bad("needs \"titles\" in every language")
-        for f in fields:
-            if f.get("type", "string") not in TYPES:
-                bad(f"field {f.get('name')}: type must be one of {', '.join(TYPES)}")
-        for message in describe_rules(res):
-            bad(message)
-        field_names = {f.get("name"): f.get("type", "string") for f in fields}  # name -> type
-        provenance.check_resource(res, {s.get("name") for s in package.get("sources", []) if isinstance(s, dict)},
-                                  field_names, bad)
-        if res.get("updateFrequency") is not None and freshness.parse_duration(res["updateFrequency"]) is None:
-            bad("\"updateFrequency\" must be an ISO 8601 duration such as \"P1M\" (monthly) or \"P1Y\" (yearly)")
-        indicator = res.get("indicator")
-        if indicator is not None:
-            _check_indicator(indicator, field_names, bad)
-        for fk in res.get("schema", {}).get("foreignKeys", []):
-            if fk.get("reference", {}).get("resource") not in names:
-                bad(f"foreign key refers to an unknown resource {fk.get('reference', {}).get('resource')!r}")
-        usable.append(res)
-    slugs = [r["indicator"]["slug"] for r in usable if isinstance(r.get("indicator"), dict) and "slug" in r["indicator"]]
-    for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
-        problems.append(Problem(shown, _line_of(text, f'"slug": "{slug}"'), None, f"indicator slug {slug!r} is used twice"))
-    return usable
-
-
-def _check_indicator(indicator: dict, field_names: set, bad) -> None:
-    slug = indicator.get("slug")
-    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
-        bad("indicator needs a \"slug\" of lowercase letters, digits and hyphens")
-    tags = indicator.get("tags", [])
-    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-        bad("indicator \"tags\" must be a list of words, in any of the languages")
-    chart = indicator.get("chart", {})
-    headline = indicator.get("headline", {})
-    if chart.get("type") is not None and chart.get("type") not in CHART_TYPES:
-        bad(f"chart type must be one of {', '.join(CHART_TYPES)}, or left out (the data's shape chooses)")
-    if not (chart.get("measures") or chart.get("parts") or chart.get("y")):
-        bad("chart needs \"measures\" (the figures to draw) or \"parts\" and \"total\"")
-    used = [headline.get(k) for k in ("value", "of", "target")] + list(headline.get("where", {}))
-    used += [chart.get(k) for k in ("x", "y", "target", "total", "category")]
-    used += chart.get("measures", []) + chart.get("parts", [])
-    used += [a.get("field") for a in chart.get("annotations", []) if isinstance(a, dict)]
-    for name in used:
-        if name is not None and name not in field_names:
-            bad(f"indicator refers to an unknown field {name!r}")
-    _check_indicator_kinds(chart, headline, field_names, bad)
-
-
-# What each chart type needs, and the kinds of fields the headline and chart compute with.
-CHART_NEEDS = {"bar": ("x", "y"), "grouped": ("x", "measures"), "progress": ("total", "parts")}
-NUMERIC_TYPES = ("integer", "number")
-
-
-def _check_province_rows(root: Path, descriptors: list[dict], tables: dict, shown_csvs: dict) -> list[Problem]:
-    """An indicator's headline and chart show the province-wide rows: a table of indicators needs some."""
-    from .config import load_config  # already read and checked by the build, so this cannot fail here
-
-    province = None
-    problems = []
-    for d in descriptors:
-        frame = tables.get(d["name"])
-        if not d.get("indicator") or frame is None or "unit_code" not in frame.columns:
-            continue
-        province = province or load_config(root).province_code
-        if not (frame["unit_code"] == province).any():
-            problems.append(Problem(shown_csvs[d["name"]], None, None, f"no province-wide rows (unit_code {province}, "
-                                    f"as site.toml says): the indicator {d['indicator'].get('slug')!r} shows those"))
-    return problems
-
-
-def _check_indicator_kinds(chart: dict, headline: dict, types: dict, bad) -> None:
-    """Problems with the fields an indicator computes with: present for its chart type, and numbers."""
-    for key in CHART_NEEDS.get(chart.get("type"), ()):
-        if not chart.get(key):
-            bad(f"a {chart['type']} chart needs \"{key}\"")
-    if not headline.get("value"):
-        bad("indicator \"headline\" needs \"value\", the field it shows")
-    measures = [headline.get(k) for k in ("value", "of", "target")] + [chart.get(k) for k in ("y", "total", "target")]
-    measures += list(chart.get("measures", [])) + list(chart.get("parts", []))
-    for name in dict.fromkeys(m for m in measures if m in types):
-        if types[name] not in NUMERIC_TYPES:
-            bad(f"indicator field {name!r} is {types[name]}, but the headline and chart compute with it: "
-                "it must be integer or number")
-    if chart.get("x") in types and types[chart["x"]] in NUMERIC_TYPES:
-        bad(f"chart \"x\" {chart['x']!r} must be a date, year or text field, not a measure")
-
-
-def check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
-    """A problem for each value of the resource `d` that its foreign keys' tables do not hold."""
-    problems: list[Problem] = []
-    frame = tables[d["name"]]
-    names = [f["name"] for f in d["schema"]["fields"]]
-    for fk in d["schema"].get("foreignKeys", []):
-        column = fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0]
-        ref = fk["reference"]
-        target_field = ref["fields"] if isinstance(ref["fields"], str) else ref["fields"][0]
-        target = tables.get(ref["resource"])
-        if target is None:
-            continue
-        if column not in frame.columns or target_field not in target.columns:
-            named = repr(column) if column not in frame.columns else f"{target_field!r} of {ref['resource']}"
-            problems.append(Problem(shown, None, None, f"a foreign key names the field {named}, which does not exist (foreignKeys)"))
-            continue
-        values = frame[column]
-        unknown = values.notna() & ~values.isin(set(target[target_field].dropna()))
-        for row, value in values[unknown].head(50).items():
-            problems.append(Problem(shown, int(row), names.index(column) + 1,
-                                    f"value \"{value}\" is not a known {target_field} in {ref['resource']} ({column})"))
-        if unknown.sum() > 50:
-            problems.append(Problem(shown, None, None, f"… and {int(unknown.sum()) - 50} more unknown {column} values"))
-    return problems
 
 
 def _source_titles(source: dict) -> dict:
@@ -540,11 +383,6 @@ def _make_field(spec: dict) -> Field:
         enum_titles=spec.get("enumTitles", {}),
         descriptions=spec.get("descriptions", {}),
     )
-
-
-def _line_of(text: str, needle: str) -> int | None:
-    index = text.find(needle)
-    return text.count("\n", 0, index) + 1 if index >= 0 else None
 
 
 def _plain(value):

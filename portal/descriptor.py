@@ -1,7 +1,8 @@
-"""The shape of data/datapackage.json: every key the portal reads has the kind of value it expects.
+"""data/datapackage.json checked: first its shape (every key the portal reads has the kind of value
+it expects), then what its resources declare (paths, fields, sources, indicators and charts).
 
-Checked before anything else reads the package, so a number where a list belongs, or a pattern
-that is not a regular expression, is a message naming the key rather than a crash further on.
+The shape is checked before anything else reads the package, so a number where a list belongs, or
+a pattern that is not a regular expression, is a message naming the key rather than a crash further on.
 """
 
 from __future__ import annotations
@@ -9,9 +10,13 @@ from __future__ import annotations
 import math
 import re
 
+from . import freshness, provenance
 from .errors import Problem
+from .rules import describe_rules
 
 TYPES = ("string", "integer", "number", "date", "year")
+# Older declarations name a chart type; the kind drawn now follows the shape of the data (chart_kinds.py).
+CHART_TYPES = ("bar", "grouped", "progress", "line")
 NUMERIC = ("integer", "number", "year")
 CONTROL_ESCAPE = re.compile(r"(\\*)(\\u(?:000[0-8bBcCeEfF]|001[0-9a-fA-F]|007[fF]|00[89][0-9a-fA-F]|[fF]{3}[eEfF]))")
 # Longer patterns are refused: a regular expression is run on every cell of its column.
@@ -200,3 +205,97 @@ def _number(value) -> bool:
 def _line_of(text: str, needle: str) -> int | None:
     index = text.find(needle)
     return text.count("\n", 0, index) + 1 if index >= 0 else None
+
+
+def check_package(package, text: str, shown: str, problems: list[Problem]) -> list[dict]:
+    """Check the descriptors the portal relies on; return the usable ones."""
+    if not isinstance(package, dict) or not isinstance(package.get("resources"), list):
+        problems.append(Problem(shown, 1, None, "expected an object with a \"resources\" list"))
+        return []
+    usable = []
+    names = {r.get("name") for r in package["resources"] if isinstance(r, dict)}
+    for index, res in enumerate(package["resources"]):
+        name = res.get("name", f"#{index + 1}") if isinstance(res, dict) else f"#{index + 1}"
+        line = _line_of(text, f'"name": "{name}"')
+
+        def bad(message: str) -> None:
+            problems.append(Problem(shown, line, None, f"resource {name}: {message}"))
+
+        if not isinstance(res, dict) or not isinstance(res.get("path"), str):
+            bad("needs a \"path\" to its CSV file")
+            continue
+        if "/" in res["path"] or "\\" in res["path"] or not res["path"].endswith(".csv"):
+            bad("\"path\" must be a .csv file name inside data/")
+            continue
+        fields = res.get("schema", {}).get("fields")
+        if not isinstance(fields, list) or not fields:
+            bad("needs \"schema\" with a list of \"fields\"")
+            continue
+        if not isinstance(res.get("titles"), dict):
+            bad("needs \"titles\" in every language")
+        for f in fields:
+            if f.get("type", "string") not in TYPES:
+                bad(f"field {f.get('name')}: type must be one of {', '.join(TYPES)}")
+        for message in describe_rules(res):
+            bad(message)
+        field_names = {f.get("name"): f.get("type", "string") for f in fields}  # name -> type
+        provenance.check_resource(res, {s.get("name") for s in package.get("sources", []) if isinstance(s, dict)},
+                                  field_names, bad)
+        if res.get("updateFrequency") is not None and freshness.parse_duration(res["updateFrequency"]) is None:
+            bad("\"updateFrequency\" must be an ISO 8601 duration such as \"P1M\" (monthly) or \"P1Y\" (yearly)")
+        indicator = res.get("indicator")
+        if indicator is not None:
+            _check_indicator_fields(indicator, field_names, bad)
+        for fk in res.get("schema", {}).get("foreignKeys", []):
+            if fk.get("reference", {}).get("resource") not in names:
+                bad(f"foreign key refers to an unknown resource {fk.get('reference', {}).get('resource')!r}")
+        usable.append(res)
+    slugs = [r["indicator"]["slug"] for r in usable if isinstance(r.get("indicator"), dict) and "slug" in r["indicator"]]
+    for slug in sorted({s for s in slugs if slugs.count(s) > 1}):
+        problems.append(Problem(shown, _line_of(text, f'"slug": "{slug}"'), None, f"indicator slug {slug!r} is used twice"))
+    return usable
+
+
+def _check_indicator_fields(indicator: dict, field_names: set, bad) -> None:
+    slug = indicator.get("slug")
+    if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug):
+        bad("indicator needs a \"slug\" of lowercase letters, digits and hyphens")
+    tags = indicator.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        bad("indicator \"tags\" must be a list of words, in any of the languages")
+    chart = indicator.get("chart", {})
+    headline = indicator.get("headline", {})
+    if chart.get("type") is not None and chart.get("type") not in CHART_TYPES:
+        bad(f"chart type must be one of {', '.join(CHART_TYPES)}, or left out (the data's shape chooses)")
+    if not (chart.get("measures") or chart.get("parts") or chart.get("y")):
+        bad("chart needs \"measures\" (the figures to draw) or \"parts\" and \"total\"")
+    used = [headline.get(k) for k in ("value", "of", "target")] + list(headline.get("where", {}))
+    used += [chart.get(k) for k in ("x", "y", "target", "total", "category")]
+    used += chart.get("measures", []) + chart.get("parts", [])
+    used += [a.get("field") for a in chart.get("annotations", []) if isinstance(a, dict)]
+    for name in used:
+        if name is not None and name not in field_names:
+            bad(f"indicator refers to an unknown field {name!r}")
+    _check_indicator_kinds(chart, headline, field_names, bad)
+
+
+# What each chart type needs, and the kinds of fields the headline and chart compute with.
+CHART_NEEDS = {"bar": ("x", "y"), "grouped": ("x", "measures"), "progress": ("total", "parts")}
+MEASURE_TYPES = ("integer", "number")
+
+
+def _check_indicator_kinds(chart: dict, headline: dict, types: dict, bad) -> None:
+    """Problems with the fields an indicator computes with: present for its chart type, and numbers."""
+    for key in CHART_NEEDS.get(chart.get("type"), ()):
+        if not chart.get(key):
+            bad(f"a {chart['type']} chart needs \"{key}\"")
+    if not headline.get("value"):
+        bad("indicator \"headline\" needs \"value\", the field it shows")
+    measures = [headline.get(k) for k in ("value", "of", "target")] + [chart.get(k) for k in ("y", "total", "target")]
+    measures += list(chart.get("measures", [])) + list(chart.get("parts", []))
+    for name in dict.fromkeys(m for m in measures if m in types):
+        if types[name] not in MEASURE_TYPES:
+            bad(f"indicator field {name!r} is {types[name]}, but the headline and chart compute with it: "
+                "it must be integer or number")
+    if chart.get("x") in types and types[chart["x"]] in MEASURE_TYPES:
+        bad(f"chart \"x\" {chart['x']!r} must be a date, year or text field, not a measure")

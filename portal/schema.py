@@ -1,7 +1,9 @@
-"""The Frictionless check: the data package validated by the reference library of the standard."""
+"""Checks of the tables' rows: the data package validated by the reference library of the standard
+(Frictionless), values their foreign keys must find, and the province-wide rows indicators show."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -105,3 +107,63 @@ def _field_type(package, resource_name: str, field_name: str | None) -> str:
         return package.get_resource(resource_name).schema.get_field(field_name).type
     except Exception:  # the field may be unknown when the header itself is wrong
         return "string"
+
+
+def check_foreign_keys(d: dict, tables: dict, shown: str) -> list[Problem]:
+    """A problem for each value of the resource `d` that its foreign keys' tables do not hold."""
+    problems: list[Problem] = []
+    frame = tables[d["name"]]
+    names = [f["name"] for f in d["schema"]["fields"]]
+    for fk in d["schema"].get("foreignKeys", []):
+        column = fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0]
+        ref = fk["reference"]
+        target_field = ref["fields"] if isinstance(ref["fields"], str) else ref["fields"][0]
+        target = tables.get(ref["resource"])
+        if target is None:
+            continue
+        if column not in frame.columns or target_field not in target.columns:
+            named = repr(column) if column not in frame.columns else f"{target_field!r} of {ref['resource']}"
+            problems.append(Problem(shown, None, None, f"a foreign key names the field {named}, which does not exist (foreignKeys)"))
+            continue
+        values = frame[column]
+        unknown = values.notna() & ~values.isin(set(target[target_field].dropna()))
+        for row, value in values[unknown].head(50).items():
+            problems.append(Problem(shown, int(row), names.index(column) + 1,
+                                    f"value \"{value}\" is not a known {target_field} in {ref['resource']} ({column})"))
+        if unknown.sum() > 50:
+            problems.append(Problem(shown, None, None, f"… and {int(unknown.sum()) - 50} more unknown {column} values"))
+    return problems
+
+
+def check_province_rows(root: Path, descriptors: list[dict], tables: dict, shown_csvs: dict) -> list[Problem]:
+    """An indicator's headline and chart show the province-wide rows: a table of indicators needs some."""
+    from .config import load_config  # already read and checked by the build, so this cannot fail here
+
+    province = None
+    problems = []
+    for d in descriptors:
+        frame = tables.get(d["name"])
+        if not d.get("indicator") or frame is None or "unit_code" not in frame.columns:
+            continue
+        province = province or load_config(root).province_code
+        if not (frame["unit_code"] == province).any():
+            problems.append(Problem(shown_csvs[d["name"]], None, None, f"no province-wide rows (unit_code {province}, "
+                                    f"as site.toml says): the indicator {d['indicator'].get('slug')!r} shows those"))
+    return problems
+
+
+def frictionless_inputs(text: str, descriptors: list[dict], data_dir: Path, known: dict) -> dict[str, tuple]:
+    """What each resource's reference check reads: the package description, its file and the files it refers to.
+
+    `known` holds the digests of files already read, by resource name.
+    """
+    digests = {d["name"]: known.get(d["name"]) or hashlib.sha256((data_dir / d["path"]).read_bytes()).hexdigest()
+               for d in descriptors}
+    package = hashlib.sha256(text.encode("utf-8")).hexdigest()  # once, not once per resource
+    return {d["name"]: (package, d["name"], [(name, digests.get(name)) for name in referred_resources(d)]) for d in descriptors}
+
+
+def referred_resources(descriptor: dict) -> list[str]:
+    """The resource's own name, then the resources its foreign keys name."""
+    foreign = descriptor.get("schema", {}).get("foreignKeys", [])
+    return [descriptor["name"], *sorted({fk.get("reference", {}).get("resource") or descriptor["name"] for fk in foreign})]
