@@ -67,7 +67,7 @@ def test_missing_file(tmp_path):
 
 def test_every_setting_and_front_matter_key_is_documented_in_the_readme():
     from portal.config import LANGUAGE_KEYS, SITE_KEYS
-    from portal.content import OPTIONAL, REQUIRED
+    from portal.front_matter import OPTIONAL, REQUIRED
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     undocumented = [key for key in [*SITE_KEYS, *LANGUAGE_KEYS] if f"| `{key}` |" not in readme]
     undocumented += [key for key in [*REQUIRED, *OPTIONAL] if f"\n{key}:" not in readme]
