@@ -13,16 +13,14 @@ import json
 import os
 import resource
 import time
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 from ..config import PORTAL_TZ, parse_clock
-from ..errors import Problem
 from ..write import Staging, check_output, remove_leftovers
 from .executor import Executor, default_jobs
 from .memo import Memo
-from .record import Record, load_record, sources_digest, write_record
+from .record import Record, Summary, load_record, sources_digest, write_record
 
 __all__ = ["Summary", "build", "default_jobs", "finish_preview", "parse_clock"]
 
@@ -64,33 +62,29 @@ def build(root: Path, output: Path, base_url: str | None = None, progress=None, 
         remove_leftovers(output.resolve())  # of builds killed since, which a build with work does first
         memo.prune()
         return timer.finish(last.summary)
-    from .stages import (CHART_SOURCES, load_inputs, make_head_facts, make_unpublished, plan_editions, prepare_charts,
-                         render_pages, start_charts, write_assets, write_indexes, write_release,
-                         write_search_index)  # when needed
-    drawing_likely = last is None or last.changed(sources, CHART_SOURCES)
+    from . import stages  # with pandas, Altair and vl-convert: only for a build with work to do
+    drawing_likely = last is None or last.changed(sources, stages.CHART_SOURCES)
     # The early workers' head start on the charts overlaps the reading of the inputs; without
     # charts likely to be made, none are forked (a chart to make after all gets fresh workers).
-    with Executor(jobs, partial(prepare_charts, memo.shared.folder), early=drawing_likely) as executor:
-        inputs = timer.lap("load", load_inputs(root, base_url, clock, strict, jobs, memo, executor))
-        editions = plan_editions(inputs, drafts, future, memo)
+    with Executor(jobs, partial(stages.prepare_charts, memo.shared.folder), early=drawing_likely) as executor:
+        inputs = timer.lap("load", stages.load_inputs(root, base_url, clock, strict, jobs, memo, executor))
+        editions = stages.plan_editions(inputs, drafts, future, memo)
         # Unchanged files are linked from the current site; the workers that write charts into
         # the staging folder are stopped before it is removed after a failure.
         with Staging(output, last.manifest if last else None) as staging, executor.ending_early():
-            drawing = start_charts(inputs.config, editions, staging, memo, executor)  # by the early workers
-            release = write_release(inputs, editions, staging, memo)  # meanwhile
+            drawing = stages.start_charts(inputs.config, editions, staging, memo, executor)  # by the early workers
+            release = stages.write_release(inputs, editions, staging, memo)  # meanwhile
             charts = drawing.place(progress)
             executor.close_early()  # the pages need none of its memory, and are made by fresh workers
-            assets = write_assets(root, charts.bundle, staging)
-            heads = make_head_facts(inputs.config, editions, charts.og_images, inputs.package)
-            pages = render_pages(root, inputs.config, editions, assets, charts, heads, release, staging, memo,
-                                 executor, progress)
-            write_indexes(inputs.config, editions, pages.listed, staging)
+            assets = stages.write_assets(root, charts.bundle, staging)
+            heads = stages.make_head_facts(inputs.config, editions, charts.og_images, inputs.package)
+            pages = stages.render_pages(root, inputs.config, editions, assets, charts, heads, release, staging,
+                                        memo, executor, progress)
+            stages.write_indexes(inputs.config, editions, pages.listed, staging)
             timer.lap("make")
-            pending = write_search_index(staging, pages.searchable, memo, later=preview)
+            pending = stages.write_search_index(staging, pages.searchable, memo, later=preview)
             staging.swap(remove_later=preview)
-    summary = Summary(sum(len(e.pages) for e in editions), sum(len(c) for c in charts.files.values()),
-                      len(inputs.datasets), 0.0, inputs.warnings,
-                      make_unpublished(inputs.news, inputs.clock, inputs.config) if drafts or future else {})
+    summary = stages.make_summary(inputs, editions, charts, unpublished=drafts or future)
     write_record(memo, output, Record(sources, inputs.next_change, staging.manifest, summary, pending))
     memo.prune()
     return timer.finish(summary)
@@ -117,23 +111,6 @@ def finish_preview(root: Path, output: Path) -> bool:
         staging.swap()
     write_record(memo, output, dataclasses.replace(last, manifest=staging.manifest, pending=None))
     return True
-
-
-@dataclass(frozen=True)
-class Summary:
-    """What a build produced, for the closing line."""
-
-    pages: int
-    charts: int
-    datasets: int
-    seconds: float
-    warnings: tuple[Problem, ...] = ()
-    unpublished: dict = field(default_factory=dict)  # page path -> why a published build leaves it out
-
-    def line(self, output: Path) -> str:
-        """The one-line report printed after a build."""
-        return (f"Built {self.pages} pages, {self.charts} charts and {self.datasets} datasets "
-                f"in {self.seconds:.1f} s into {output}")
 
 
 class _Timer:

@@ -11,14 +11,32 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import Problem
 from .memo import VERSIONS, Memo, file_digest
 
 # Everything a build reads besides the code: the project's sources and the interface catalogues.
 SOURCES = ("site.toml", "content", "data", "templates")
 LOCALES = Path(__file__).resolve().parents[1] / "locales"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a build produced, for the closing line."""
+
+    pages: int
+    charts: int
+    datasets: int
+    seconds: float
+    warnings: tuple[Problem, ...] = ()
+    unpublished: dict = field(default_factory=dict)  # page path -> why a published build leaves it out
+
+    def line(self, output: Path) -> str:
+        """The one-line report printed after a build."""
+        return (f"Built {self.pages} pages, {self.charts} charts and {self.datasets} datasets "
+                f"in {self.seconds:.1f} s into {output}")
 
 
 @dataclass(frozen=True)
@@ -28,7 +46,7 @@ class Record:
     sources: dict  # see sources_digest
     until: dt.datetime | None  # when the published news next changes (None: nothing scheduled)
     manifest: dict  # output file name -> (key, size, modification time in ns)
-    summary: object  # the build's Summary
+    summary: Summary
     pending: dict | None = None  # search bundles left with their earlier index -> their pages (see finish_preview)
 
     def describes(self, output: Path, sources: str, moment: dt.datetime) -> bool:
