@@ -47,41 +47,35 @@ def make_chart_specs(dataset: Dataset, province_code: str, fmt: Formatter, valid
 
     Schema validation is slow and the specs come from this module alone: the tests validate them.
     """
-    import altair as alt  # on first use: a build that makes no chart never loads Altair
+    import altair as alt  # on first use, as chart_views: a build that makes no chart never loads Altair
+
+    from . import chart_views
 
     # Altair otherwise checks every part against the schema as it is made (a sixth of a spec's
     # time); `validate` checks each finished spec whole.
     with alt.utils.schemapi.debug_mode(False):
-        return _make_specs(dataset, province_code, fmt, validate)
-
-
-def _make_specs(dataset: Dataset, province_code: str, fmt: Formatter, validate: bool) -> dict:
-    import altair as alt
-
-    from . import chart_views  # with Altair
-
-    chart = chart_kinds.roles(dataset.indicator["chart"], dataset.time_field)
-    specs = {}
-    # The main chart's files keep their names (SIZE); a second view's are VIEW-SIZE.
-    views = chart_kinds.views(dataset, province_code)
-    for view, (size, width) in [(v, s) for v in views for s in SIZES.items()]:
-        name = size if view == views[0] else f"{view}-{size}"
-        spec = chart_views.make_view_spec(view, dataset, chart, province_code, fmt, width, validate)
-        spec.update(_settings(width))
-        if view == "line":
-            # A fixed size, whatever the values: labels near the top are fitted inside, and a new
-            # month never changes the chart's box (which every page's cache key includes).
-            spec["autosize"] = {"contains": "padding", "type": "fit"}
-            spec["height"] = LINE_HEIGHTS[size]
-        if validate:
-            alt.LayerChart.from_dict(spec)  # raises on anything the Vega-Lite schema refuses
-        if fmt.lang.direction == "rtl":
-            _embed_rtl(spec)
-        spec["usermeta"] = {"embedOptions": {
-            "actions": False, "renderer": "svg", "formatLocale": fmt.d3_format_locale(),
-        }}
-        specs[name] = spec
-    return specs
+        chart = chart_kinds.roles(dataset.indicator["chart"], dataset.time_field)
+        specs = {}
+        # The main chart's files keep their names (SIZE); a second view's are VIEW-SIZE.
+        views = chart_kinds.views(dataset, province_code)
+        for view, (size, width) in [(v, s) for v in views for s in SIZES.items()]:
+            name = size if view == views[0] else f"{view}-{size}"
+            spec = chart_views.make_view_spec(view, dataset, chart, province_code, fmt, width, validate)
+            spec.update(_settings(width))
+            if view == "line":
+                # A fixed size, whatever the values: labels near the top are fitted inside, and a new
+                # month never changes the chart's box (which every page's cache key includes).
+                spec["autosize"] = {"contains": "padding", "type": "fit"}
+                spec["height"] = LINE_HEIGHTS[size]
+            if validate:
+                alt.LayerChart.from_dict(spec)  # raises on anything the Vega-Lite schema refuses
+            if fmt.lang.direction == "rtl":
+                _embed_rtl(spec)
+            spec["usermeta"] = {"embedOptions": {
+                "actions": False, "renderer": "svg", "formatLocale": fmt.d3_format_locale(),
+            }}
+            specs[name] = spec
+        return specs
 
 
 def render_chart(dataset: Dataset, province_code: str, fmt: Formatter) -> Chart:
@@ -154,7 +148,7 @@ def convert(function: str, *args, **kwargs):
 def start_runtime() -> None:
     """Load Altair and start vl-convert's JavaScript engine, drawing a small chart to SVG and PNG
     (the first chart of a process would otherwise wait for both, about a second)."""
-    import altair  # noqa: F401 - what the specs are made with
+    from . import chart_views  # noqa: F401 - what the specs are made with (Altair with it)
     from fontTools import subset  # noqa: F401 - what embedding the fonts (svg_fonts) cuts them with
 
     spec = {"data": {"values": [{"n": 1, "label": "Tỷ lệ"}]}, "mark": "bar",
